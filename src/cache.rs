@@ -1,0 +1,197 @@
+//! The credential cache under `$XDG_CACHE_HOME/stsenv`: one JSON file per STS step result,
+//! named by a hash of everything that changes the result, written atomically (0600 in a
+//! 0700 directory), with a lock file per entry so terminals share one STS call.
+
+use crate::creds::{Credentials, now};
+use crate::error::{Error, Result, q};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Bumped when the entry format or key recipe changes; old entries are then simply missed.
+const VERSION: u32 = 1;
+
+pub struct Cache {
+    dir: PathBuf,
+    /// Entries with less than this many seconds left are not reused.
+    margin: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Entry {
+    pub version: u32,
+    /// The profile (or target) whose step this is, for `cache list` and `cache clear`.
+    pub profile: String,
+    /// What the step was, e.g. `GetSessionToken` or the role ARN.
+    pub what: String,
+    pub creds: Credentials,
+}
+
+/// How a command uses the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Use,
+    /// Call STS again for the final step; earlier steps (the MFA session) are still reused.
+    Refresh,
+    Off,
+}
+
+impl Cache {
+    pub fn open() -> Result<Cache> {
+        let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => {
+                let home = std::env::var_os("HOME")
+                    .ok_or_else(|| Error::new("HOME is not set").hint("set HOME or XDG_CACHE_HOME"))?;
+                PathBuf::from(home).join(".cache")
+            }
+        };
+        let margin = match std::env::var("STSENV_CACHE_MARGIN") {
+            Ok(text) => crate::duration::parse(&text).map_err(|e| e.hint("STSENV_CACHE_MARGIN takes e.g. 5m"))?,
+            Err(_) => 300,
+        };
+        Ok(Cache { dir: base.join("stsenv"), margin: i64::from(margin) })
+    }
+
+    /// The key of a step: a hash over its parent's key and its own fingerprint, so a chain's
+    /// keys depend on the source identity and every step before them.
+    pub fn key(parent: &str, fingerprint: &str) -> String {
+        let digest = Sha256::digest(format!("v{VERSION}\n{parent}\n{fingerprint}"));
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.json"))
+    }
+
+    /// The credentials under `key` if they have more than the margin left. A missing,
+    /// corrupt or foreign entry is a miss, never an error.
+    pub fn fresh(&self, key: &str) -> Option<Credentials> {
+        let entry = read_entry(&self.path(key))?;
+        let left = entry.creds.seconds_left()?;
+        (left > self.margin).then_some(entry.creds)
+    }
+
+    pub fn put(&self, key: &str, profile: &str, what: &str, creds: &Credentials) -> Result<()> {
+        self.ensure_dir()?;
+        let entry = Entry { version: VERSION, profile: profile.to_owned(), what: what.to_owned(), creds: creds.clone() };
+        let json = serde_json::to_vec(&entry).map_err(|e| Error::new(e.to_string()))?;
+        write_atomic(&self.path(key), &json, None)
+    }
+
+    /// Waits (bounded) for the lock of `key`; dropping the guard releases it.
+    pub fn lock(&self, key: &str) -> Result<File> {
+        self.ensure_dir()?;
+        lock_file(&self.dir.join(format!("{key}.lock")))
+    }
+
+    pub fn entries(&self) -> Vec<(PathBuf, Entry)> {
+        let Ok(dir) = fs::read_dir(&self.dir) else { return Vec::new() };
+        let mut entries: Vec<(PathBuf, Entry)> = dir
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .filter_map(|p| read_entry(&p).map(|e| (p, e)))
+            .collect();
+        entries.sort_by(|a, b| a.1.profile.cmp(&b.1.profile));
+        entries
+    }
+
+    /// Removes the entries of `profile`, or all of them (and stray files) when `None`.
+    pub fn clear(&self, profile: Option<&str>) -> Result<usize> {
+        let Ok(dir) = fs::read_dir(&self.dir) else { return Ok(0) };
+        let mut removed = 0;
+        for path in dir.filter_map(|e| e.ok().map(|e| e.path())) {
+            let is_json = path.extension().is_some_and(|x| x == "json");
+            let matches = match profile {
+                None => true,
+                Some(p) => is_json && read_entry(&path).is_some_and(|e| e.profile == p),
+            };
+            if matches {
+                fs::remove_file(&path)?;
+                removed += usize::from(is_json);
+            }
+        }
+        Ok(removed)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn ensure_dir(&self) -> Result<()> {
+        let fail = |e: std::io::Error| Error::new(format!("cannot use cache {}: {e}", self.dir.display()));
+        fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.dir).map_err(fail)?;
+        // An existing directory may have been made by hand with wider rights.
+        let mode = fs::metadata(&self.dir).map_err(fail)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700)).map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
+fn read_entry(path: &Path) -> Option<Entry> {
+    let bytes = fs::read(path).ok()?;
+    let entry: Entry = serde_json::from_slice(&bytes).ok()?;
+    (entry.version == VERSION).then_some(entry)
+}
+
+/// Replaces `path` with `bytes` by a temp file in the same directory and a rename, so
+/// readers see the old or the new file, never half of one. New files are 0600
+/// (tempfile's default); `mode` keeps an existing file's mode.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| Error::new(format!("cannot write {}: {e}", path.display()));
+    let mut tmp = tempfile::Builder::new().prefix(".stsenv-").tempfile_in(dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    if let Some(mode) = mode {
+        tmp.as_file().set_permissions(fs::Permissions::from_mode(mode)).map_err(fail)?;
+    }
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// Takes an exclusive lock on `path` (created 0600), waiting at most `STSENV_LOCK_TIMEOUT`
+/// seconds (default 120: another terminal may be waiting for its MFA code).
+/// std's `File::lock` family is flock(2) underneath: released when the process dies.
+pub fn lock_file(path: &Path) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::new(format!("cannot open lock {}: {e}", path.display())))?;
+    let limit = std::env::var("STSENV_LOCK_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(120.0);
+    let deadline = Instant::now() + Duration::from_secs_f64(limit);
+    let mut told = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                if !told {
+                    eprintln!("stsenv: waiting for another stsenv to finish ({})", path.display());
+                    told = true;
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Error::new(format!("another stsenv held {} for over {limit}s", q(&path.display().to_string())))
+                    .hint("finish or stop the other stsenv, or raise STSENV_LOCK_TIMEOUT"));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(Error::new(format!("cannot lock {}: {e}", path.display())));
+            }
+        }
+    }
+}
+
+/// Entries that are fresh for `now`, for status displays.
+pub fn seconds_left(entry: &Entry) -> i64 {
+    entry.creds.expires_at.map_or(0, |at| at - now())
+}

@@ -1,0 +1,196 @@
+//! The command line.
+
+use crate::cache::Mode;
+use crate::render::Shell;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stsenv",
+    version,
+    about = "AWS temporary credentials (AssumeRole / GetSessionToken with MFA) for your shell",
+    after_help = "Quick start:  eval \"$(stsenv assume PROFILE)\"   (fish: stsenv assume PROFILE | source)\n\
+                  Shell setup:  eval \"$(stsenv init bash)\"  in ~/.bashrc (zsh, fish, direnv likewise)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Assume a role and print shell code that exports its credentials
+    Assume(AssumeArgs),
+    /// Get an MFA session (GetSessionToken) for an IAM user's keys and print shell code for it
+    Session(SessionArgs),
+    /// Print shell code that removes every variable stsenv set
+    Unset(ShellArg),
+    /// Print the shell integration: a `stsenv` function and an expiry hook
+    Init(InitArgs),
+    /// Print shell completions
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Show who the current credentials belong to and how long they last
+    Status(StatusArgs),
+    /// List or clear cached credentials
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+    /// List the profile names in the AWS config files
+    Profiles,
+}
+
+impl Command {
+    /// Commands whose stdout is meant for `eval`: on failure they print `false`.
+    pub fn evals(&self) -> bool {
+        matches!(self, Command::Assume(_) | Command::Session(_) | Command::Unset(_) | Command::Init(_))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct AssumeArgs {
+    /// A profile name, a role ARN, or the name of a role in the source account
+    #[arg(value_name = "PROFILE|ROLE_ARN|ROLE_NAME", add = profile_completer())]
+    pub target: String,
+    /// Source of credentials for a role ARN or name [default: AWS_PROFILE, else default]
+    #[arg(long, value_name = "PROFILE", add = profile_completer())]
+    pub source_profile: Option<String>,
+    /// Role session name [default: your IAM user name from the MFA device, else $USER]
+    #[arg(long, value_name = "NAME")]
+    pub session_name: Option<String>,
+    /// External ID the role's trust policy requires
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct SessionArgs {
+    /// Profile with the IAM user's long-term keys [default: AWS_PROFILE, else default]
+    #[arg(value_name = "PROFILE", add = profile_completer())]
+    pub profile: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct Common {
+    /// How long the credentials last: seconds or 15m, 1h, 12h [AssumeRole: 15m-12h, default 1h; session: 15m-36h, default 12h]
+    #[arg(long, short = 'd', value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<u32>,
+    /// The 6-digit MFA code, instead of asking on the terminal
+    #[arg(long, value_name = "CODE")]
+    pub token_code: Option<String>,
+    /// MFA device ARN [default: the profile's mfa_serial]
+    #[arg(long, value_name = "ARN")]
+    pub serial_number: Option<String>,
+    /// Region to export and to call STS in [default: the profile's region]
+    #[arg(long)]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub shell: ShellArg,
+    /// Print the plan (source, STS calls, region) on stderr and call nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Call STS again even if the cache holds valid credentials (the MFA session is kept)
+    #[arg(long, conflicts_with = "no_cache")]
+    pub refresh: bool,
+    /// Neither read nor write the credential cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Fail instead of asking for an MFA code (for hooks and scripts)
+    #[arg(long)]
+    pub no_prompt: bool,
+    /// Write the credentials into this section of the credentials file instead of printing them
+    #[arg(long, value_name = "NAME")]
+    pub write_profile: Option<String>,
+    /// With --write-profile: overwrite a section that holds long-term keys
+    #[arg(long, requires = "write_profile")]
+    pub force: bool,
+}
+
+impl Common {
+    pub fn cache_mode(&self) -> Mode {
+        match (self.no_cache, self.refresh) {
+            (true, _) => Mode::Off,
+            (_, true) => Mode::Refresh,
+            _ => Mode::Use,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ShellArg {
+    /// Shell to print code for [default: the parent process, else $SHELL]
+    #[arg(long, value_enum)]
+    pub shell: Option<Shell>,
+}
+
+impl ShellArg {
+    pub fn get(&self) -> Shell {
+        self.shell.unwrap_or_else(Shell::detect)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    #[arg(value_enum)]
+    pub shell: InitShell,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum InitShell {
+    Bash,
+    Zsh,
+    Fish,
+    Direnv,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// One short line from the environment alone (profile and minutes left), no AWS call: for prompts
+    #[arg(long)]
+    pub short: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CacheAction {
+    /// List cached credentials and how long each lasts
+    List,
+    /// Remove cached credentials: one profile's, or all
+    Clear {
+        #[arg(add = profile_completer())]
+        profile: Option<String>,
+    },
+}
+
+fn parse_duration(text: &str) -> Result<u32, String> {
+    crate::duration::parse(text).map_err(|e| e.to_string())
+}
+
+/// Profile names for dynamic completion, read from the user's AWS config files.
+fn profile_completer() -> clap_complete::engine::ArgValueCompleter {
+    clap_complete::engine::ArgValueCompleter::new(|current: &std::ffi::OsStr| {
+        let current = current.to_string_lossy();
+        crate::profile::Profiles::load("default")
+            .map(|p| {
+                p.names()
+                    .into_iter()
+                    .filter(|n| n.starts_with(current.as_ref()))
+                    .map(|n| clap_complete::CompletionCandidate::new(n.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}

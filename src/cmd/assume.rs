@@ -1,0 +1,28 @@
+//! `stsenv assume TARGET`: a profile, a role ARN, or a role name in the source account.
+
+use crate::cli::AssumeArgs;
+use crate::error::Result;
+use crate::plan::{self, Request};
+use crate::profile::{self, Profiles};
+
+pub fn run(args: &AssumeArgs) -> Result<()> {
+    let source = args.source_profile.clone().unwrap_or_else(profile::default_profile);
+    // The profile whose endpoint settings apply: the target's own, or the source's.
+    let is_arn = args.target.starts_with("arn:");
+    let mut profiles = Profiles::load(if is_arn { &source } else { &args.target })?;
+    if !is_arn && profiles.get(&args.target).is_none() {
+        profiles = Profiles::load(&source)?;
+    }
+    let common = &args.common;
+    let request = Request {
+        target: args.target.clone(),
+        source_profile: args.source_profile.clone(),
+        serial_number: common.serial_number.clone(),
+        duration: common.duration,
+        session_name: args.session_name.clone(),
+        external_id: args.external_id.clone(),
+        region: common.region.clone(),
+    };
+    let plan = plan::assume(&profiles, &request)?;
+    super::deliver(&plan, common, &profiles)
+}

@@ -1,0 +1,68 @@
+//! One file per subcommand.
+
+mod assume;
+mod cache;
+mod completions;
+mod init;
+mod profiles;
+mod session;
+mod status;
+mod unset;
+
+use crate::cli::{Cli, Command, Common};
+use crate::error::Result;
+use crate::obtain::{self, Options};
+use crate::plan::Plan;
+use crate::profile::Profiles;
+use crate::render::{self, Shell};
+use crate::vars;
+use std::io::Write;
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Assume(args) => assume::run(&args),
+        Command::Session(args) => session::run(&args),
+        Command::Unset(args) => unset::run(args.get()),
+        Command::Init(args) => init::run(args.shell),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Status(args) => status::run(&args),
+        Command::Cache { action } => cache::run(&action),
+        Command::Profiles => profiles::run(),
+    }
+}
+
+/// What `assume` and `session` share once they have a plan: run it, then print shell code
+/// (or write the credentials file with --write-profile).
+fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
+    if common.dry_run {
+        eprintln!("{plan}");
+        return Ok(());
+    }
+    let options = Options {
+        token_code: common.token_code.as_deref(),
+        may_prompt: !common.no_prompt,
+        cache: common.cache_mode(),
+    };
+    let got = obtain::obtain(plan, &options)?;
+    if let Some(section) = &common.write_profile {
+        let cache = crate::cache::Cache::open()?;
+        crate::credentials_file::write(&profiles.credentials_file, section, &got.creds, common.force, &cache)?;
+        let until = got.creds.expires_at.map_or(String::new(), |at| format!(", valid until {}", crate::creds::rfc3339(at)));
+        eprintln!("stsenv: wrote [{section}] to {}{until}", profiles.credentials_file.display());
+        return Ok(());
+    }
+    let mut changes = vars::session(&plan.label, &got.creds, plan.region.as_deref());
+    changes.watch = got.cache_file;
+    print(common.shell.get(), &changes)
+}
+
+fn print(shell: Shell, changes: &vars::Changes) -> Result<()> {
+    write_stdout(&render::render(shell, changes))
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

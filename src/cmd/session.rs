@@ -1,0 +1,21 @@
+//! `stsenv session [PROFILE]`: GetSessionToken with MFA for an IAM user's long-term keys.
+
+use crate::cli::SessionArgs;
+use crate::error::Result;
+use crate::plan::{self, Request};
+use crate::profile::{self, Profiles};
+
+pub fn run(args: &SessionArgs) -> Result<()> {
+    let name = args.profile.clone().unwrap_or_else(profile::default_profile);
+    let profiles = Profiles::load(&name)?;
+    let common = &args.common;
+    let request = Request {
+        target: name,
+        serial_number: common.serial_number.clone(),
+        duration: common.duration,
+        region: common.region.clone(),
+        ..Request::default()
+    };
+    let plan = plan::session(&profiles, &request)?;
+    super::deliver(&plan, common, &profiles)
+}

@@ -1,0 +1,51 @@
+//! `stsenv status`: who the environment's credentials are and how long they last.
+//! `--short` reads only the environment (no AWS call) for prompts.
+
+use crate::cli::StatusArgs;
+use crate::creds::{Credentials, now, rfc3339};
+use crate::duration::human;
+use crate::error::{Error, Result, q};
+use crate::profile::{self, Profiles};
+use crate::sts::Sts;
+
+pub fn run(args: &StatusArgs) -> Result<()> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let label = var("STSENV_PROFILE");
+    let expires_at = var("STSENV_EXPIRES_AT").and_then(|t| t.parse::<i64>().ok());
+    let left = expires_at.map(|at| at - now());
+    let renew = |name: &str| format!("run `stsenv assume {}`", crate::render::posix_quote(name));
+
+    if args.short {
+        let (Some(label), Some(left)) = (&label, left) else { return Err(Error::new("no stsenv session")) };
+        let text = if left > 0 { format!("{label} {}m\n", left / 60) } else { format!("{label} expired\n") };
+        return super::write_stdout(&text);
+    }
+
+    let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+        return Err(Error::new("no AWS credentials in the environment").hint("run `stsenv assume PROFILE`"));
+    };
+    if let (Some(label), Some(left)) = (&label, left) {
+        if left <= 0 {
+            return Err(Error::new(format!("the credentials expired {} ago", human((-left) as u32)))
+                .profile(label)
+                .hint(renew(label)));
+        }
+    }
+    let creds = Credentials { access_key_id: id, secret_access_key: secret, session_token: var("AWS_SESSION_TOKEN"), expires_at };
+    let profiles = Profiles::load(&profile::default_profile())?;
+    let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"));
+    let sts = Sts::new(region.as_deref(), profiles.sts_endpoint().as_deref())?;
+    let me = sts.caller_identity(&creds).map_err(|e| match &label {
+        Some(l) => e.profile(l).hint(renew(l)),
+        None => e,
+    })?;
+    let mut text = String::new();
+    if let Some(label) = &label {
+        text += &format!("profile:  {}\n", q(label));
+    }
+    text += &format!("identity: {}\naccount:  {}\n", me.arn, me.account);
+    if let (Some(at), Some(left)) = (expires_at, left) {
+        text += &format!("expires:  {} ({} left)\n", rfc3339(at), human(left as u32));
+    }
+    super::write_stdout(&text)
+}

@@ -1,0 +1,153 @@
+//! `--write-profile`: put temporary credentials into one section of `~/.aws/credentials`
+//! and keep every other byte — comments, order, blank lines, CRLF, a missing final newline.
+
+use crate::cache::{Cache, write_atomic};
+use crate::creds::{Credentials, rfc3339};
+use crate::error::{Error, Result, q};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+/// The keys stsenv owns in a section it writes; other lines of the section are kept.
+const OWNED: [&str; 5] =
+    ["aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token", "x_security_token_expires"];
+
+pub fn write(path: &Path, section: &str, creds: &Credentials, force: bool, cache: &Cache) -> Result<()> {
+    check_name(section)?;
+    // A dotfiles-managed symlink stays a symlink: write the file it points to.
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let _lock = cache.lock(&Cache::key("credentials-file", &path.to_string_lossy()))?;
+    let (text, mode) = match std::fs::read(&path) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::new(format!("{} is not UTF-8 text; not touching it", path.display())))?;
+            let mode = std::fs::metadata(&path)?.permissions().mode() & 0o7777;
+            (text, mode)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            (String::new(), 0o600)
+        }
+        Err(e) => return Err(Error::new(format!("cannot read {}: {e}", path.display()))),
+    };
+    let updated = edit(&text, section, creds, force).map_err(|e| e.at(Some((path.clone(), 0))))?;
+    write_atomic(&path, updated.as_bytes(), Some(mode))
+}
+
+/// The new file text: `[section]`'s owned keys replaced (later duplicate `[section]`s
+/// folded away, since botocore rejects duplicates), or a new section appended.
+pub fn edit(text: &str, section: &str, creds: &Credentials, force: bool) -> Result<String> {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut keys = vec![
+        format!("aws_access_key_id = {}", checked(&creds.access_key_id)?),
+        format!("aws_secret_access_key = {}", checked(&creds.secret_access_key)?),
+    ];
+    if let Some(token) = &creds.session_token {
+        keys.push(format!("aws_session_token = {}", checked(token)?));
+    }
+    if let Some(at) = creds.expires_at {
+        keys.push(format!("x_security_token_expires = {}", rfc3339(at)));
+    }
+
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let headers: Vec<(usize, Option<String>)> =
+        lines.iter().enumerate().filter_map(|(i, l)| header(l).map(|h| (i, h))).collect();
+    let mut ours = headers.iter().enumerate().filter(|(_, (_, name))| name.as_deref() == Some(section));
+    let Some((first, &(start, _))) = ours.next() else {
+        return Ok(append(text, section, &keys, newline));
+    };
+    let end_of = |h: usize| headers.get(h + 1).map_or(lines.len(), |(i, _)| *i);
+    let body = &lines[start + 1..end_of(first)];
+    let long_term = body.iter().any(|l| key(l) == Some("aws_access_key_id"))
+        && !body.iter().any(|l| key(l) == Some("aws_session_token"));
+    if long_term && !force {
+        return Err(Error::new(format!("[{section}] holds long-term keys (no aws_session_token); not overwriting them"))
+            .hint("choose another --write-profile name, or pass --force"));
+    }
+
+    let duplicates: Vec<(usize, usize)> = ours.map(|(h, &(i, _))| (i, end_of(h))).collect();
+    let mut out = String::with_capacity(text.len() + 512);
+    let mut written = false;
+    for (i, line) in lines.iter().enumerate() {
+        if duplicates.iter().any(|&(from, to)| (from..to).contains(&i)) {
+            continue;
+        }
+        let in_body = i > start && i < end_of(first);
+        if in_body && key(line).is_some_and(|k| OWNED.contains(&k)) {
+            if !written {
+                out += &keys.iter().map(|k| format!("{k}{newline}")).collect::<String>();
+                written = true;
+            }
+            continue;
+        }
+        out += line;
+        if i == start && !written && !body.iter().any(|l| key(l).is_some_and(|k| OWNED.contains(&k))) {
+            if !line.ends_with('\n') {
+                out += newline;
+            }
+            out += &keys.iter().map(|k| format!("{k}{newline}")).collect::<String>();
+            written = true;
+        }
+    }
+    // Keep a missing final newline missing.
+    if !text.is_empty() && !text.ends_with('\n') && out.ends_with(newline) {
+        out.truncate(out.len() - newline.len());
+    }
+    Ok(out)
+}
+
+fn append(text: &str, section: &str, keys: &[String], newline: &str) -> String {
+    let mut out = text.to_owned();
+    let final_newline = text.is_empty() || text.ends_with('\n');
+    if !text.is_empty() {
+        if !final_newline {
+            out += newline;
+        }
+        if !text.trim_end_matches(['\r', '\n']).is_empty() && !text.ends_with(&format!("{newline}{newline}")) {
+            out += newline;
+        }
+    }
+    out += &format!("[{section}]");
+    for k in keys {
+        out += newline;
+        out += k;
+    }
+    if final_newline {
+        out += newline;
+    }
+    out
+}
+
+/// The section name of a header line, as the AWS parsers read it.
+fn header(line: &str) -> Option<Option<String>> {
+    let trimmed = line.trim();
+    let inner = trimmed.strip_prefix('[')?;
+    let name = inner.split(']').next().map(|n| n.trim().to_owned());
+    Some(name)
+}
+
+fn key(line: &str) -> Option<&str> {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with(['#', ';', '[']) {
+        return None;
+    }
+    trimmed.split_once('=').map(|(k, _)| k.trim())
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let bad = name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace() || "[]#;=".contains(c));
+    if bad {
+        return Err(Error::new(format!("{} cannot be a profile name in the credentials file", q(name)))
+            .hint("use letters, digits and -_.@+/"));
+    }
+    Ok(())
+}
+
+/// A value STS returned; a line break in it would inject lines into the file.
+fn checked(value: &str) -> Result<&str> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::new("STS returned a credential with control characters; not writing it"));
+    }
+    Ok(value)
+}

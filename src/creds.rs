@@ -1,0 +1,43 @@
+//! Credentials as STS returns them and the cache stores them, and the clock they expire by.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
+    /// Epoch seconds; `None` for long-term keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+// Never print a secret, even in a debug dump.
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    pub fn seconds_left(&self) -> Option<i64> {
+        self.expires_at.map(|at| at - now())
+    }
+}
+
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// RFC 3339 in UTC ending in `Z`, as `AWS_CREDENTIAL_EXPIRATION` and the AWS CLI use.
+pub fn rfc3339(epoch: i64) -> String {
+    aws_smithy_types::DateTime::from_secs(epoch)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}

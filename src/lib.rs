@@ -1,0 +1,20 @@
+//! stsenv: AWS temporary credentials for the shell.
+//!
+//! The flow, one module each: [`cli`] → [`profile`] files → [`plan`] (source + STS steps) →
+//! [`obtain`] (runs the plan: [`cache`], [`mfa`], [`sts`]) → [`vars`] → [`render`] shell code.
+//! [`cmd`] has one file per subcommand; `shell/` holds the shell integration scripts.
+
+pub mod cache;
+pub mod cli;
+pub mod cmd;
+pub mod credentials_file;
+pub mod creds;
+pub mod duration;
+pub mod error;
+pub mod mfa;
+pub mod obtain;
+pub mod plan;
+pub mod profile;
+pub mod render;
+pub mod sts;
+pub mod vars;

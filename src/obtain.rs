@@ -1,0 +1,113 @@
+//! Runs a plan: reuse what the cache holds, get MFA codes, call STS for the rest, cache it.
+
+use crate::cache::{Cache, Mode};
+use crate::creds::Credentials;
+use crate::error::Result;
+use crate::mfa;
+use crate::plan::{Plan, Role, Step};
+use crate::sts::{MfaCode, Sts};
+use std::path::PathBuf;
+
+pub struct Options<'a> {
+    pub token_code: Option<&'a str>,
+    pub may_prompt: bool,
+    pub cache: Mode,
+}
+
+pub struct Obtained {
+    pub creds: Credentials,
+    /// The cache entry of the final step, which direnv watches.
+    pub cache_file: Option<PathBuf>,
+}
+
+pub fn obtain(plan: &Plan, opts: &Options) -> Result<Obtained> {
+    let cache = Cache::open()?;
+    let keys = keys(plan);
+    let Some(last) = keys.len().checked_sub(1) else {
+        // Temporary keys stored in a profile: nothing to call.
+        return Ok(Obtained { creds: plan.source.creds.clone(), cache_file: None });
+    };
+    let cache_file = (opts.cache != Mode::Off).then(|| cache.path(&keys[last]));
+    let reusable = |i: usize| match opts.cache {
+        Mode::Use => cache.fresh(&keys[i]),
+        Mode::Refresh if i < last => cache.fresh(&keys[i]),
+        _ => None,
+    };
+
+    // The newest step the cache can answer; on a hit for the final step nothing else runs.
+    let (mut start, mut creds) = (0, plan.source.creds.clone());
+    for i in (0..=last).rev() {
+        if let Some(found) = reusable(i) {
+            (start, creds) = (i + 1, found);
+            break;
+        }
+    }
+    if start <= last {
+        for note in &plan.notes {
+            eprintln!("stsenv: {note}");
+        }
+    }
+
+    let mut sts: Option<Sts> = None;
+    for (i, step) in plan.steps.iter().enumerate().skip(start) {
+        // One lock at a time, in step order: no deadlock, and a process that waited finds
+        // the other's result on the re-check below.
+        let _lock = match opts.cache {
+            Mode::Off => None,
+            _ => Some(cache.lock(&keys[i])?),
+        };
+        if let Some(found) = reusable(i) {
+            creds = found;
+            continue;
+        }
+        let code = step.mfa().map(|m| mfa::code(m, opts.token_code, opts.may_prompt)).transpose()?;
+        let client = match &mut sts {
+            Some(client) => client,
+            None => sts.insert(Sts::new(plan.region.as_deref(), plan.endpoint.as_deref())?),
+        };
+        let mfa = step.mfa().zip(code.as_deref()).map(|(m, code)| MfaCode { serial: &m.serial, code });
+        let (owner, what, got) = match step {
+            Step::SessionToken { duration, .. } => {
+                let owner = plan.source.profile.clone().unwrap_or_else(|| "environment".to_owned());
+                let got = client.session_token(&creds, *duration, mfa).map_err(|e| e.profile(&owner))?;
+                (owner, "GetSessionToken".to_owned(), got)
+            }
+            Step::AssumeRole(a) => {
+                let owner = if i == last { plan.label.clone() } else { a.profile.clone().unwrap_or_default() };
+                let arn = match &a.role {
+                    Role::Arn(arn) => arn.clone(),
+                    Role::Name(name) => {
+                        let me = client.caller_identity(&creds).map_err(|e| e.profile(&owner))?;
+                        let partition = me.arn.split(':').nth(1).unwrap_or("aws");
+                        format!("arn:{partition}:iam::{}:role/{name}", me.account)
+                    }
+                };
+                let got = client
+                    .assume_role(&creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa)
+                    .map_err(|e| e.profile(&owner))?;
+                (owner, arn, got)
+            }
+        };
+        creds = got;
+        if opts.cache != Mode::Off {
+            if let Err(e) = cache.put(&keys[i], &owner, &what, &creds) {
+                eprintln!("stsenv: warning: {e}");
+            }
+        }
+    }
+    Ok(Obtained { creds, cache_file })
+}
+
+/// One cache key per step, each over the source identity, the STS endpoint and every step
+/// before it.
+pub fn keys(plan: &Plan) -> Vec<String> {
+    let endpoint = plan.endpoint.as_deref().unwrap_or("aws");
+    let mut parent = format!("{endpoint}\n{}", plan.source.creds.access_key_id);
+    plan.steps
+        .iter()
+        .map(|step| {
+            parent = Cache::key(&parent, &step.fingerprint());
+            parent.clone()
+        })
+        .collect()
+}

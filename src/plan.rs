@@ -1,0 +1,467 @@
+//! Profile resolution: from what the user asked for to a plan — where the source credentials
+//! come from, then each STS call in order. Nothing here touches the network.
+
+use crate::creds::Credentials;
+use crate::duration::{self, ASSUME_ROLE, CHAINED_MAX, SESSION_TOKEN};
+use crate::error::{Error, Result, q};
+use crate::profile::{self, Profiles, value};
+use std::fmt;
+
+/// How long the shared MFA session (GetSessionToken) lives.
+pub const MFA_SESSION_SECONDS: u32 = 43_200;
+
+/// What the user asked for, from the command line.
+#[derive(Default, Debug, Clone)]
+pub struct Request {
+    pub target: String,
+    pub source_profile: Option<String>,
+    pub serial_number: Option<String>,
+    pub duration: Option<u32>,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Plan {
+    /// What was assumed, as the user named it (`STSENV_PROFILE`).
+    pub label: String,
+    pub source: Source,
+    pub steps: Vec<Step>,
+    pub region: Option<String>,
+    pub endpoint: Option<String>,
+    /// Things worth telling the user before running the plan.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Source {
+    /// The profile holding the keys, or `None` for `credential_source = Environment`.
+    pub profile: Option<String>,
+    pub creds: Credentials,
+}
+
+#[derive(Debug, Clone)]
+pub enum Step {
+    SessionToken { duration: u32, mfa: Option<Mfa> },
+    AssumeRole(AssumeRole),
+}
+
+#[derive(Debug, Clone)]
+pub struct AssumeRole {
+    pub profile: Option<String>,
+    pub role: Role,
+    pub session_name: String,
+    pub external_id: Option<String>,
+    pub duration: Option<u32>,
+    pub mfa: Option<Mfa>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Role {
+    Arn(String),
+    /// A bare role name, taken in the account of the credentials it is assumed with.
+    Name(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Mfa {
+    pub serial: String,
+    /// The profile that names the device, for messages and its `mfa_process`.
+    pub profile: String,
+    pub process: Option<String>,
+}
+
+impl Step {
+    pub fn mfa(&self) -> Option<&Mfa> {
+        match self {
+            Step::SessionToken { mfa, .. } => mfa.as_ref(),
+            Step::AssumeRole(assume) => assume.mfa.as_ref(),
+        }
+    }
+
+    /// Everything that changes the credentials this step returns, for the cache key.
+    pub fn fingerprint(&self) -> String {
+        let serial = self.mfa().map_or("", |m| &m.serial);
+        match self {
+            Step::SessionToken { duration, .. } => format!("session|{duration}|{serial}"),
+            Step::AssumeRole(a) => {
+                let role = match &a.role {
+                    Role::Arn(arn) => format!("arn={arn}"),
+                    Role::Name(name) => format!("name={name}"),
+                };
+                let external_id = a.external_id.as_deref().unwrap_or("");
+                let duration = a.duration.map_or(String::new(), |d| d.to_string());
+                format!("assume|{role}|{}|{external_id}|{duration}|{serial}", a.session_name)
+            }
+        }
+    }
+}
+
+/// Plans `stsenv assume TARGET`: a profile, a role ARN, or a bare role name.
+pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
+    let target = req.target.as_str();
+    let (source, mut steps) = if target.starts_with("arn:") {
+        check_role_arn(target).map_err(|e| e.hint("expected arn:aws:iam::123456789012:role/NAME"))?;
+        role_on_source(profiles, req, Role::Arn(target.to_owned()))?
+    } else if profiles.get(target).is_some() {
+        chain(profiles, target, &mut Vec::new())?
+    } else if !profiles.similar(target).is_empty() || !valid_role_name(target) {
+        return Err(profile::unknown(profiles, target));
+    } else {
+        role_on_source(profiles, req, Role::Name(target.to_owned()))?
+    };
+
+    let mut notes = Vec::new();
+    match steps.last_mut() {
+        Some(Step::AssumeRole(last)) => {
+            if let Some(d) = req.duration {
+                last.duration = Some(d);
+            }
+            if let Some(d) = last.duration {
+                duration::check(d, ASSUME_ROLE, "AssumeRole").map_err(|e| e.profile(target))?;
+            }
+            if let Some(name) = &req.session_name {
+                last.session_name = checked_session_name(name).map_err(|e| e.profile(target))?;
+            }
+            if req.external_id.is_some() {
+                last.external_id.clone_from(&req.external_id);
+            }
+            if let Some(serial) = &req.serial_number {
+                let profile = last.profile.clone().unwrap_or_else(|| target.to_owned());
+                last.mfa = Some(Mfa { serial: serial.clone(), process: mfa_process(profiles, &profile), profile });
+            }
+        }
+        // A profile with plain keys: hand out a session, never the long-term keys themselves.
+        _ if source.creds.session_token.is_none() => {
+            let plan = session(profiles, req)?;
+            return Ok(plan);
+        }
+        _ => {}
+    }
+    use_mfa_session(&source, &mut steps, &mut notes);
+
+    Ok(Plan {
+        label: target.to_owned(),
+        region: req.region.clone().or_else(|| region(profiles, &steps, &source)),
+        endpoint: profiles.sts_endpoint(),
+        source,
+        steps,
+        notes,
+    })
+}
+
+/// Plans `stsenv session [PROFILE]`: GetSessionToken with the profile's long-term keys.
+pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
+    let name = req.target.as_str();
+    let Some(p) = profiles.get(name) else {
+        return Err(profile::unknown(profiles, name));
+    };
+    if value(p, "role_arn").is_some() {
+        return Err(Error::new("it assumes a role; GetSessionToken needs an IAM user's long-term keys")
+            .profile(name)
+            .at(profiles.locate(name, Some("role_arn")))
+            .hint(format!("run `stsenv assume {name}`, or name its source_profile")));
+    }
+    let source = keys(profiles, name)?;
+    if source.creds.session_token.is_some() {
+        return Err(Error::new("its keys are already temporary (aws_session_token is set)")
+            .profile(name)
+            .at(profiles.locate(name, Some("aws_session_token")))
+            .hint("GetSessionToken needs an IAM user's long-term keys"));
+    }
+    let duration = req.duration.unwrap_or(MFA_SESSION_SECONDS);
+    duration::check(duration, SESSION_TOKEN, "GetSessionToken").map_err(|e| e.profile(name))?;
+    let serial = req.serial_number.clone().or_else(|| value(p, "mfa_serial").map(str::to_owned));
+    let mfa = serial.map(|serial| Mfa { serial, profile: name.to_owned(), process: mfa_process(profiles, name) });
+    Ok(Plan {
+        label: name.to_owned(),
+        region: req.region.clone().or_else(|| value(p, "region").map(str::to_owned)),
+        endpoint: profiles.sts_endpoint(),
+        source,
+        steps: vec![Step::SessionToken { duration, mfa }],
+        notes: Vec::new(),
+    })
+}
+
+/// A role ARN or name assumed with `--source-profile` (default: AWS_PROFILE, else `default`).
+fn role_on_source(profiles: &Profiles, req: &Request, role: Role) -> Result<(Source, Vec<Step>)> {
+    let source_name = req.source_profile.clone().unwrap_or_else(profile::default_profile);
+    if profiles.get(&source_name).is_none() {
+        let what = match &role {
+            Role::Name(name) => format!("{} is not a profile, so it was taken as a role name, but", q(name)),
+            Role::Arn(_) => "the role's".to_owned(),
+        };
+        return Err(Error::new(format!("{what} source profile {} does not exist", q(&source_name)))
+            .hint("name one with --source-profile, or set AWS_PROFILE"));
+    }
+    let (source, mut steps) = chain(profiles, &source_name, &mut Vec::new())?;
+    let serial = req.serial_number.clone().or_else(|| {
+        profiles.get(&source_name).and_then(|p| value(p, "mfa_serial")).map(str::to_owned)
+    });
+    let mfa = serial.map(|serial| Mfa {
+        serial,
+        profile: source_name.clone(),
+        process: mfa_process(profiles, &source_name),
+    });
+    steps.push(Step::AssumeRole(AssumeRole {
+        profile: None,
+        session_name: default_session_name(mfa.as_ref()),
+        role,
+        external_id: None,
+        duration: None,
+        mfa,
+    }));
+    Ok((source, steps))
+}
+
+/// Walks `source_profile` links down to the keys, like the AWS CLI. `seen` catches cycles.
+fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Source, Vec<Step>)> {
+    if seen.iter().any(|s| s == name) {
+        seen.push(name.to_owned());
+        return Err(Error::new(format!("source_profile cycle: {}", seen.join(" -> ")))
+            .profile(&seen[0])
+            .at(profiles.locate(name, Some("source_profile")))
+            .hint("make the chain end in a profile with aws_access_key_id"));
+    }
+    seen.push(name.to_owned());
+    let Some(p) = profiles.get(name) else {
+        return Err(profile::unknown(profiles, name));
+    };
+    let Some(role_arn) = value(p, "role_arn") else {
+        if value(p, "aws_access_key_id").is_some() {
+            return Ok((keys(profiles, name)?, Vec::new()));
+        }
+        return Err(no_credentials(profiles, name, p));
+    };
+    check_role_arn(role_arn).map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_arn"))))?;
+
+    let (source, mut steps) = match (value(p, "source_profile"), value(p, "credential_source")) {
+        // A profile may hold its own keys and name itself as source, as the AWS CLI allows.
+        (Some(src), _) if src == name => (keys(profiles, name)?, Vec::new()),
+        (Some(src), _) => {
+            if profiles.get(src).is_none() {
+                return Err(Error::new(format!("its source_profile {} does not exist", q(src)))
+                    .profile(name)
+                    .at(profiles.locate(name, Some("source_profile")))
+                    .hint(format!("add [{src}] with aws_access_key_id to {}", profiles.credentials_file.display())));
+            }
+            chain(profiles, src, seen).map_err(|e| e.profile(name))?
+        }
+        (None, Some(cs)) if cs.eq_ignore_ascii_case("Environment") => (environment(name)?, Vec::new()),
+        (None, Some(cs)) => {
+            return Err(Error::new(format!("credential_source = {cs} is not supported"))
+                .profile(name)
+                .at(profiles.locate(name, Some("credential_source")))
+                .hint("use source_profile, or credential_source = Environment"));
+        }
+        (None, None) => {
+            return Err(Error::new("it has role_arn but no source_profile or credential_source")
+                .profile(name)
+                .at(profiles.locate(name, None))
+                .hint("add source_profile = <profile with your IAM user's keys>"));
+        }
+    };
+
+    let duration = match value(p, "duration_seconds") {
+        Some(text) => Some(
+            text.parse::<u32>()
+                .map_err(|_| Error::new(format!("duration_seconds {} is not a number of seconds", q(text))))
+                .and_then(|d| duration::check(d, ASSUME_ROLE, "AssumeRole"))
+                .map_err(|e| e.profile(name).at(profiles.locate(name, Some("duration_seconds"))))?,
+        ),
+        None => None,
+    };
+    let mfa = value(p, "mfa_serial").map(|serial| Mfa {
+        serial: serial.to_owned(),
+        profile: name.to_owned(),
+        process: mfa_process(profiles, name),
+    });
+    let session_name = match value(p, "role_session_name") {
+        Some(n) => checked_session_name(n)
+            .map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_session_name"))))?,
+        None => default_session_name(mfa.as_ref()),
+    };
+    steps.push(Step::AssumeRole(AssumeRole {
+        profile: Some(name.to_owned()),
+        role: Role::Arn(role_arn.to_owned()),
+        session_name,
+        external_id: value(p, "external_id").map(str::to_owned),
+        duration,
+        mfa,
+    }));
+    Ok((source, steps))
+}
+
+/// With long-term keys and an MFA device, get one MFA session (GetSessionToken, cached) and
+/// assume roles with it, so switching roles does not prompt again. AWS caps AssumeRole made
+/// with session credentials at 1 hour, so longer durations keep the direct MFA call.
+fn use_mfa_session(source: &Source, steps: &mut Vec<Step>, notes: &mut Vec<String>) {
+    let Some(Step::AssumeRole(first)) = steps.first_mut() else { return };
+    if first.mfa.is_none() || source.creds.session_token.is_some() {
+        return;
+    }
+    let wanted = first.duration.unwrap_or(CHAINED_MAX);
+    if wanted > CHAINED_MAX {
+        notes.push(format!(
+            "{} is longer than the 1h AWS allows with an MFA session, so AssumeRole is called with the MFA code directly and the session is not shared",
+            duration::human(wanted)
+        ));
+        return;
+    }
+    let mfa = first.mfa.take();
+    steps.insert(0, Step::SessionToken { duration: MFA_SESSION_SECONDS, mfa });
+}
+
+fn keys(profiles: &Profiles, name: &str) -> Result<Source> {
+    let p = profiles.get(name).ok_or_else(|| profile::unknown(profiles, name))?;
+    let (Some(id), Some(secret)) = (value(p, "aws_access_key_id"), value(p, "aws_secret_access_key")) else {
+        return Err(no_credentials(profiles, name, p));
+    };
+    let expires_at = ["x_security_token_expires", "expiration"]
+        .iter()
+        .find_map(|k| value(p, k))
+        .and_then(|t| aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime).ok())
+        .map(|t| t.secs());
+    Ok(Source {
+        profile: Some(name.to_owned()),
+        creds: Credentials {
+            access_key_id: id.to_owned(),
+            secret_access_key: secret.to_owned(),
+            session_token: value(p, "aws_session_token").map(str::to_owned),
+            expires_at,
+        },
+    })
+}
+
+fn environment(name: &str) -> Result<Source> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+        return Err(Error::new("credential_source = Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set")
+            .profile(name)
+            .hint("export them, or use source_profile"));
+    };
+    Ok(Source {
+        profile: None,
+        creds: Credentials {
+            access_key_id: id,
+            secret_access_key: secret,
+            session_token: var("AWS_SESSION_TOKEN"),
+            expires_at: None,
+        },
+    })
+}
+
+fn no_credentials(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Error {
+    let cause = if value(p, "sso_start_url").is_some() || value(p, "sso_session").is_some() {
+        "it is an SSO profile, which stsenv does not support yet"
+    } else if value(p, "credential_process").is_some() {
+        "it uses credential_process, which stsenv does not support as a source yet"
+    } else if value(p, "aws_access_key_id").is_some() {
+        "it has aws_access_key_id but no aws_secret_access_key"
+    } else {
+        "it has no aws_access_key_id and no role_arn"
+    };
+    Error::new(cause).profile(name).at(profiles.locate(name, None)).hint(format!(
+        "put the IAM user's keys in [{name}] of {} (`aws configure --profile {name}`)",
+        profiles.credentials_file.display()
+    ))
+}
+
+fn mfa_process(profiles: &Profiles, name: &str) -> Option<String> {
+    profiles.get(name).and_then(|p| value(p, "mfa_process")).map(str::to_owned)
+}
+
+/// The region for the output: the first profile in the chain, target first, that names one.
+fn region(profiles: &Profiles, steps: &[Step], source: &Source) -> Option<String> {
+    let step_profiles = steps.iter().rev().filter_map(|s| match s {
+        Step::AssumeRole(a) => a.profile.as_deref(),
+        Step::SessionToken { .. } => None,
+    });
+    step_profiles
+        .chain(source.profile.as_deref())
+        .find_map(|name| profiles.get(name).and_then(|p| value(p, "region")))
+        .map(str::to_owned)
+}
+
+pub fn check_role_arn(arn: &str) -> Result<()> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5].strip_prefix("role/").is_some_and(|path| {
+            let name = path.rsplit('/').next().unwrap_or("");
+            valid_role_name(name) && path.bytes().all(|b| b == b'/' || name_byte(b))
+        });
+    if ok { Ok(()) } else { Err(Error::new(format!("malformed role_arn {}", q(arn)))) }
+}
+
+fn name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b)
+}
+
+fn valid_role_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(name_byte)
+}
+
+fn checked_session_name(name: &str) -> Result<String> {
+    if (2..=64).contains(&name.len()) && name.bytes().all(name_byte) {
+        return Ok(name.to_owned());
+    }
+    Err(Error::new(format!("invalid role session name {}", q(name)))
+        .hint("use 2-64 characters from A-Z a-z 0-9 and +=,.@_-"))
+}
+
+/// A session name that tells CloudTrail readers who it was: the IAM user named by the MFA
+/// device, else the local user.
+fn default_session_name(mfa: Option<&Mfa>) -> String {
+    let from_serial = mfa.and_then(|m| m.serial.rsplit_once(":mfa/")).map(|(_, user)| user.to_owned());
+    let user = from_serial
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_default();
+    let mut name: String = user.chars().map(|c| if c.is_ascii() && name_byte(c as u8) { c } else { '-' }).collect();
+    name.truncate(64);
+    if name.len() < 2 { "stsenv".to_owned() } else { name }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "plan for {}:", q(&self.label))?;
+        match &self.source.profile {
+            Some(p) => writeln!(f, "  source: keys {} of profile {}", self.source.creds.access_key_id, q(p))?,
+            None => writeln!(f, "  source: keys {} from the environment", self.source.creds.access_key_id)?,
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            write!(f, "  {}. ", i + 1)?;
+            match step {
+                Step::SessionToken { duration, .. } => write!(f, "GetSessionToken for {}", duration::human(*duration))?,
+                Step::AssumeRole(a) => {
+                    match &a.role {
+                        Role::Arn(arn) => write!(f, "AssumeRole {}", q(arn))?,
+                        Role::Name(n) => write!(f, "AssumeRole {} in the caller's account", q(n))?,
+                    }
+                    write!(f, " as session {}", q(&a.session_name))?;
+                    let d = a.duration.map_or("1h (default)".to_owned(), duration::human);
+                    write!(f, " for {d}")?;
+                    if let Some(id) = &a.external_id {
+                        write!(f, " with external id {}", q(id))?;
+                    }
+                }
+            }
+            if let Some(mfa) = step.mfa() {
+                write!(f, " with MFA {}", q(&mfa.serial))?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(f, "  region: {}", self.region.as_deref().map_or("(none)".to_owned(), q))?;
+        write!(f, "  endpoint: {}", self.endpoint.as_deref().map_or("(AWS default)".to_owned(), q))?;
+        for note in &self.notes {
+            write!(f, "\n  note: {note}")?;
+        }
+        Ok(())
+    }
+}

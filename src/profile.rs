@@ -1,0 +1,148 @@
+//! The AWS profile files (`~/.aws/config`, `~/.aws/credentials`), read with the SDK's own parser.
+
+use crate::error::{Error, Result, q};
+use aws_runtime::env_config::file::EnvConfigFiles;
+use aws_config::profile::{Profile, ProfileSet};
+use aws_runtime::env_config::EnvConfigValue;
+use aws_types::os_shim_internal::{Env, Fs};
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+pub struct Profiles {
+    set: ProfileSet,
+    pub config_file: PathBuf,
+    pub credentials_file: PathBuf,
+}
+
+/// The profile used when none is named: AWS CLI v2 order, `AWS_PROFILE` > `AWS_DEFAULT_PROFILE`.
+pub fn default_profile() -> String {
+    ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "default".to_owned())
+}
+
+impl Profiles {
+    /// Loads both files; `selected` is the profile whose `endpoint_url` and `[services]` apply.
+    pub fn load(selected: &str) -> Result<Self> {
+        let (fs, env, files) = (Fs::real(), Env::real(), EnvConfigFiles::default());
+        let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Owned(selected.to_owned())));
+        let set = block_on_ready(load)?
+            .map_err(|err| Error::new(err.to_string()).hint("fix the file's syntax"))?;
+        Ok(Profiles {
+            set,
+            config_file: file_path("AWS_CONFIG_FILE", "config"),
+            credentials_file: file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Profile> {
+        self.set.get_profile(name)
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.set.profiles().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The STS endpoint override, by the SDK's rules: `AWS_ENDPOINT_URL_STS` >
+    /// `AWS_ENDPOINT_URL` > the selected profile's `[services]` > its `endpoint_url`.
+    pub fn sts_endpoint(&self) -> Option<String> {
+        let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_ok_and(|v| v.eq_ignore_ascii_case("true"))
+            || self.set.get("ignore_configured_endpoint_urls").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if ignore {
+            return None;
+        }
+        let env = Env::real();
+        EnvConfigValue::new()
+            .env("AWS_ENDPOINT_URL")
+            .profile("endpoint_url")
+            .service_id("STS")
+            .load(&env, Some(&self.set))
+            .map(|(value, _)| value.into_owned())
+    }
+
+    /// Close profile names, for "did you mean".
+    pub fn similar(&self, name: &str) -> Vec<&str> {
+        let mut close: Vec<(f64, &str)> = self
+            .names()
+            .into_iter()
+            .map(|n| (strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()), n))
+            .filter(|(score, _)| *score > 0.85)
+            .collect();
+        close.sort_by(|a, b| b.0.total_cmp(&a.0));
+        close.into_iter().take(3).map(|(_, n)| n).collect()
+    }
+
+    /// The file and line of a profile's section, or of one of its keys, for error messages.
+    /// The SDK's parser keeps no positions, so this scans the text.
+    pub fn locate(&self, profile: &str, key: Option<&str>) -> Option<(PathBuf, usize)> {
+        let config_headers = [format!("profile {profile}"), profile.to_owned()];
+        let in_config = locate_in(&self.config_file, &config_headers, key);
+        in_config.or_else(|| locate_in(&self.credentials_file, &[profile.to_owned()], key))
+    }
+}
+
+fn locate_in(path: &PathBuf, headers: &[String], key: Option<&str>) -> Option<(PathBuf, usize)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut in_section = false;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.split(']').next()) {
+            let header = header.split_whitespace().collect::<Vec<_>>().join(" ");
+            in_section = headers.iter().any(|h| *h == header);
+            if in_section && key.is_none() {
+                return Some((path.clone(), index + 1));
+            }
+        } else if let (true, Some(key)) = (in_section, key) {
+            if trimmed.split('=').next().is_some_and(|k| k.trim() == key) {
+                return Some((path.clone(), index + 1));
+            }
+        }
+    }
+    None
+}
+
+fn file_path(var: &str, name: &str) -> PathBuf {
+    let home = || std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    match std::env::var(var) {
+        Ok(path) if path == "~" => home(),
+        Ok(path) => match path.strip_prefix("~/") {
+            Some(rest) => home().join(rest),
+            None => PathBuf::from(path),
+        },
+        Err(_) => home().join(".aws").join(name),
+    }
+}
+
+/// Runs a future that never waits. The SDK's profile loader is `async` in signature only
+/// (it reads with `std::fs`), so no runtime is started on the cache-hit path.
+fn block_on_ready<F: std::future::Future>(future: F) -> Result<F::Output> {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(value) => Ok(value),
+        Poll::Pending => Err(Error::new("internal: profile loading did not complete synchronously")),
+    }
+}
+
+/// Reads a key of a profile, treating empty values as absent.
+pub fn value<'a>(profile: &'a Profile, key: &str) -> Option<&'a str> {
+    profile.get(key).map(str::trim).filter(|v| !v.is_empty())
+}
+
+pub fn unknown(profiles: &Profiles, name: &str) -> Error {
+    let similar = profiles.similar(name);
+    let hint = if similar.is_empty() {
+        format!(
+            "add [profile {name}] to {} or [{name}] to {}",
+            profiles.config_file.display(),
+            profiles.credentials_file.display()
+        )
+    } else {
+        format!("did you mean {}?", similar.iter().map(|s| q(s)).collect::<Vec<_>>().join(" or "))
+    };
+    Error::new("no such profile").profile(name).hint(hint)
+}

@@ -1,0 +1,87 @@
+//! Shell code for stdout. All shell syntax in the binary lives here; every value is quoted
+//! by the target shell's own rules so that no value can run code when eval'd.
+
+use crate::vars::Changes;
+use clap::ValueEnum;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    /// bash for a direnv `.envrc`, plus `watch_file` so renewals reload direnv.
+    Direnv,
+}
+
+impl Shell {
+    /// The shell that will eval our output: the parent process (the `$(…)` subshell or the
+    /// fish running `| source`), else `$SHELL`, else POSIX sh rules as bash.
+    pub fn detect() -> Shell {
+        let parent = std::fs::read_to_string(format!("/proc/{}/comm", std::os::unix::process::parent_id()));
+        let from_name = |name: &str| match name.trim().trim_start_matches('-').rsplit('/').next() {
+            Some("zsh") => Some(Shell::Zsh),
+            Some("fish") => Some(Shell::Fish),
+            Some("bash" | "sh" | "dash") => Some(Shell::Bash),
+            _ => None,
+        };
+        parent
+            .ok()
+            .and_then(|name| from_name(&name))
+            .or_else(|| std::env::var("SHELL").ok().and_then(|s| from_name(&s)))
+            .unwrap_or(Shell::Bash)
+    }
+}
+
+/// What a failed command prints, so that `eval "$(stsenv …)"` fails as well.
+pub const FAILURE: &str = "false\n";
+
+pub fn render(shell: Shell, changes: &Changes) -> String {
+    let mut out = String::new();
+    match shell {
+        Shell::Bash | Shell::Zsh | Shell::Direnv => {
+            if !changes.unset.is_empty() {
+                out += &format!("unset {}\n", changes.unset.join(" "));
+            }
+            for (name, value) in &changes.set {
+                out += &format!("export {name}={}\n", posix_quote(value));
+            }
+            if let (Shell::Direnv, Some(path)) = (shell, &changes.watch) {
+                out += &format!("watch_file {}\n", posix_quote(&path.to_string_lossy()));
+            }
+        }
+        Shell::Fish => {
+            for name in &changes.unset {
+                out += &format!("set -e -g {name}\n");
+            }
+            for (name, value) in &changes.set {
+                out += &format!("set -gx {name} {}\n", fish_quote(value));
+            }
+            // `set -e` of a missing variable leaves status 4 behind; end on success.
+            out += "true\n";
+        }
+    }
+    out
+}
+
+/// POSIX single quotes, always: `'` becomes `'\''`. (shell-words' `quote` leaves `{a,b}`
+/// and zsh's `^`/`=` globbing characters bare, which is not safe for eval.)
+pub fn posix_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// fish single quotes: only `\\` and `\'` are escapes inside them.
+pub fn fish_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes() {
+        assert_eq!(posix_quote("a'b"), r"'a'\''b'");
+        assert_eq!(posix_quote(""), "''");
+        assert_eq!(fish_quote(r"a\'b"), r"'a\\\'b'");
+    }
+}

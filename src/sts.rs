@@ -1,0 +1,175 @@
+//! Calls to STS: one client, built only when a call is needed (never on a cache hit), with
+//! explicit credentials for each call so nothing in the environment is picked up by accident.
+
+use crate::creds::Credentials;
+use crate::error::{Error, Result, q};
+use aws_sdk_sts::config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::{Connector, proxy::ProxyConfig, tls};
+use aws_smithy_runtime_api::client::http::{SharedHttpConnector, http_client_fn};
+use std::time::Duration;
+
+pub struct Sts {
+    runtime: tokio::runtime::Runtime,
+    client: aws_sdk_sts::Client,
+    /// Where requests go, for messages.
+    endpoint: String,
+}
+
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+}
+
+/// An MFA device and the code it showed.
+pub struct MfaCode<'a> {
+    pub serial: &'a str,
+    pub code: &'a str,
+}
+
+impl Sts {
+    pub fn new(region: Option<&str>, endpoint: Option<&str>) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let region = region.unwrap_or("us-east-1").to_owned();
+        let timeout = std::env::var("STSENV_TIMEOUT").ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(10.0);
+        let mut config = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.clone()))
+            .http_client(http_client_fn(|settings, components| {
+                // Corporate proxies: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the AWS CLI honours.
+                let mut builder = Connector::builder().proxy_config(ProxyConfig::from_env());
+                builder.set_connector_settings(Some(settings.clone()));
+                builder.set_sleep_impl(components.sleep_impl());
+                let provider = tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring);
+                SharedHttpConnector::new(builder.tls_provider(provider).build())
+            }))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs_f64(timeout.min(5.0)))
+                    .operation_attempt_timeout(Duration::from_secs_f64(timeout))
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(3));
+        if let Some(url) = endpoint {
+            config = config.endpoint_url(url);
+        }
+        let endpoint = endpoint.map_or_else(|| format!("sts.{region}.amazonaws.com"), str::to_owned);
+        Ok(Sts { runtime, client: aws_sdk_sts::Client::from_conf(config.build()), endpoint })
+    }
+
+    pub fn session_token(&self, creds: &Credentials, duration: u32, mfa: Option<MfaCode>) -> Result<Credentials> {
+        let call = self
+            .client
+            .get_session_token()
+            .duration_seconds(duration as i32)
+            .set_serial_number(mfa.as_ref().map(|m| m.serial.to_owned()))
+            .set_token_code(mfa.as_ref().map(|m| m.code.to_owned()))
+            .customize()
+            .config_override(overrides(creds, mfa.is_some()));
+        let out = self.runtime.block_on(call.send()).map_err(|e| self.error("GetSessionToken", e))?;
+        self.convert(out.credentials())
+    }
+
+    pub fn assume_role(
+        &self,
+        creds: &Credentials,
+        role_arn: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+        duration: Option<u32>,
+        mfa: Option<MfaCode>,
+    ) -> Result<Credentials> {
+        let call = self
+            .client
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .set_external_id(external_id.map(str::to_owned))
+            .set_duration_seconds(duration.map(|d| d as i32))
+            .set_serial_number(mfa.as_ref().map(|m| m.serial.to_owned()))
+            .set_token_code(mfa.as_ref().map(|m| m.code.to_owned()))
+            .customize()
+            .config_override(overrides(creds, mfa.is_some()));
+        let out = self
+            .runtime
+            .block_on(call.send())
+            .map_err(|e| self.error(&format!("AssumeRole of {}", q(role_arn)), e))?;
+        self.convert(out.credentials())
+    }
+
+    pub fn caller_identity(&self, creds: &Credentials) -> Result<Identity> {
+        let call = self.client.get_caller_identity().customize().config_override(overrides(creds, false));
+        let out = self.runtime.block_on(call.send()).map_err(|e| self.error("GetCallerIdentity", e))?;
+        Ok(Identity {
+            account: out.account().unwrap_or_default().to_owned(),
+            arn: out.arn().unwrap_or_default().to_owned(),
+        })
+    }
+
+    fn convert(&self, creds: Option<&aws_sdk_sts::types::Credentials>) -> Result<Credentials> {
+        let c = creds.ok_or_else(|| Error::new(format!("STS at {} returned no credentials", self.endpoint)))?;
+        Ok(Credentials {
+            access_key_id: c.access_key_id().to_owned(),
+            secret_access_key: c.secret_access_key().to_owned(),
+            session_token: Some(c.session_token().to_owned()),
+            expires_at: Some(c.expiration().secs()),
+        })
+    }
+
+    fn error<E, R>(&self, operation: &str, err: SdkError<E, R>) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let at = q(&self.endpoint);
+        match &err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                let code = e.code().unwrap_or("Unknown");
+                let message = e.message().unwrap_or("");
+                let error = Error::new(format!("{operation} failed: {code}: {message}"));
+                match code {
+                    _ if message.contains("MultiFactorAuthentication") => error
+                        .hint("the MFA code was not accepted: wait for the next code and try again, and check the device's clock"),
+                    "ExpiredToken" | "RequestExpired" => error
+                        .hint("the source credentials have expired: renew them (e.g. `stsenv session PROFILE --write-profile NAME`)"),
+                    "InvalidClientTokenId" | "SignatureDoesNotMatch" => error
+                        .hint("the source profile's aws_access_key_id / aws_secret_access_key are not valid"),
+                    "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => error
+                        .hint("STS is throttling requests: wait a moment and try again"),
+                    "AccessDenied" => error.hint("check the role's trust policy and that the source user may call sts:AssumeRole on it"),
+                    _ => error,
+                }
+            }
+            SdkError::TimeoutError(_) => Error::new(format!("{operation}: STS at {at} did not answer in time"))
+                .hint("check the network, HTTPS_PROXY, or STSENV_TIMEOUT"),
+            SdkError::DispatchFailure(_) => Error::new(format!("{operation}: cannot reach STS at {at}: {}", causes(&err)))
+                .hint("check the network, HTTPS_PROXY, and AWS_ENDPOINT_URL / endpoint_url"),
+            _ => Error::new(format!("{operation}: bad answer from STS at {at}: {}", causes(&err))),
+        }
+    }
+}
+
+/// Per-call settings: the caller's credentials, and no retry when the call carries a
+/// one-time MFA code (a retried code can be rejected as used).
+fn overrides(creds: &Credentials, one_time_code: bool) -> aws_sdk_sts::config::Builder {
+    let provider = aws_credential_types::Credentials::new(
+        &creds.access_key_id,
+        &creds.secret_access_key,
+        creds.session_token.clone(),
+        None,
+        "stsenv",
+    );
+    let builder = aws_sdk_sts::config::Builder::default().credentials_provider(provider);
+    if one_time_code { builder.retry_config(RetryConfig::disabled()) } else { builder }
+}
+
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut text = Vec::new();
+    let mut next = err.source();
+    while let Some(e) = next {
+        text.push(e.to_string());
+        next = e.source();
+    }
+    if text.is_empty() { err.to_string() } else { text.join(": ") }
+}
