@@ -60,35 +60,9 @@ pub fn obtain(plan: &Plan, opts: &Options) -> Result<Obtained> {
             creds = found;
             continue;
         }
-        let code = step.mfa().map(|m| mfa::code(m, opts.token_code, opts.may_prompt)).transpose()?;
-        let client = match &mut sts {
-            Some(client) => client,
-            None => sts.insert(Sts::new(plan.region.as_deref(), plan.endpoint.as_deref())?),
-        };
-        let mfa = step.mfa().zip(code.as_deref()).map(|(m, code)| MfaCode { serial: &m.serial, code });
-        let (owner, what, got) = match step {
-            Step::SessionToken { duration, .. } => {
-                let owner = plan.source.profile.clone().unwrap_or_else(|| "environment".to_owned());
-                let got = client.session_token(&creds, *duration, mfa).map_err(|e| e.profile(&owner))?;
-                (owner, "GetSessionToken".to_owned(), got)
-            }
-            Step::AssumeRole(a) => {
-                let owner = if i == last { plan.label.clone() } else { a.profile.clone().unwrap_or_default() };
-                let arn = match &a.role {
-                    Role::Arn(arn) => arn.clone(),
-                    Role::Name(name) => {
-                        let me = client.caller_identity(&creds).map_err(|e| e.profile(&owner))?;
-                        let partition = me.arn.split(':').nth(1).unwrap_or("aws");
-                        format!("arn:{partition}:iam::{}:role/{name}", me.account)
-                    }
-                };
-                let got = client
-                    .assume_role(&creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa)
-                    .map_err(|e| e.profile(&owner))?;
-                (owner, arn, got)
-            }
-        };
-        creds = got;
+        let (next, owner, what) =
+            run_step(plan, i == last, step, &creds, opts, &mut sts).map_err(|e| e.profile(&plan.label))?;
+        creds = next;
         if opts.cache != Mode::Off {
             if let Err(e) = cache.put(&keys[i], &owner, &what, &creds) {
                 eprintln!("stsenv: warning: {e}");
@@ -96,6 +70,43 @@ pub fn obtain(plan: &Plan, opts: &Options) -> Result<Obtained> {
         }
     }
     Ok(Obtained { creds, cache_file })
+}
+
+/// Runs one STS step with `creds`; returns the new credentials, the profile they belong to
+/// and what the step was (for the cache entry).
+fn run_step(
+    plan: &Plan,
+    is_last: bool,
+    step: &Step,
+    creds: &Credentials,
+    opts: &Options,
+    sts: &mut Option<Sts>,
+) -> Result<(Credentials, String, String)> {
+    let code = step.mfa().map(|m| mfa::code(m, opts.token_code, opts.may_prompt)).transpose()?;
+    let client = match sts {
+        Some(client) => client,
+        None => sts.insert(Sts::new(plan.region.as_deref(), plan.endpoint.as_deref())?),
+    };
+    let mfa = step.mfa().zip(code.as_deref()).map(|(m, code)| MfaCode { serial: &m.serial, code });
+    match step {
+        Step::SessionToken { duration, .. } => {
+            let owner = plan.source.profile.clone().unwrap_or_else(|| "environment".to_owned());
+            Ok((client.session_token(creds, *duration, mfa)?, owner, "GetSessionToken".to_owned()))
+        }
+        Step::AssumeRole(a) => {
+            let owner = if is_last { plan.label.clone() } else { a.profile.clone().unwrap_or_default() };
+            let arn = match &a.role {
+                Role::Arn(arn) => arn.clone(),
+                Role::Name(name) => {
+                    let me = client.caller_identity(creds)?;
+                    let partition = me.arn.split(':').nth(1).unwrap_or("aws");
+                    format!("arn:{partition}:iam::{}:role/{name}", me.account)
+                }
+            };
+            let got = client.assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa)?;
+            Ok((got, owner, arn))
+        }
+    }
 }
 
 /// One cache key per step, each over the source identity, the STS endpoint and every step

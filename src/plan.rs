@@ -143,7 +143,7 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
 
     Ok(Plan {
         label: target.to_owned(),
-        region: req.region.clone().or_else(|| region(profiles, &steps, &source)),
+        region: checked_region(profiles, target, req.region.clone().or_else(|| region(profiles, &steps, &source)))?,
         endpoint: profiles.sts_endpoint(),
         source,
         steps,
@@ -176,7 +176,7 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
     let mfa = serial.map(|serial| Mfa { serial, profile: name.to_owned(), process: mfa_process(profiles, name) });
     Ok(Plan {
         label: name.to_owned(),
-        region: req.region.clone().or_else(|| value(p, "region").map(str::to_owned)),
+        region: checked_region(profiles, name, req.region.clone().or_else(|| value(p, "region").map(str::to_owned)))?,
         endpoint: profiles.sts_endpoint(),
         source,
         steps: vec![Step::SessionToken { duration, mfa }],
@@ -382,6 +382,19 @@ fn region(profiles: &Profiles, steps: &[Step], source: &Source) -> Option<String
         .chain(source.profile.as_deref())
         .find_map(|name| profiles.get(name).and_then(|p| value(p, "region")))
         .map(str::to_owned)
+}
+
+/// STS needs a region that is a valid host label; say so before the SDK does, with the file.
+fn checked_region(profiles: &Profiles, profile: &str, region: Option<String>) -> Result<Option<String>> {
+    match region {
+        Some(r) if r.is_empty() || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+            Err(Error::new(format!("invalid region {}", q(&r)))
+                .profile(profile)
+                .at(profiles.locate(profile, Some("region")))
+                .hint("use a region name like ap-northeast-1"))
+        }
+        region => Ok(region),
+    }
 }
 
 pub fn check_role_arn(arn: &str) -> Result<()> {

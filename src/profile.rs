@@ -28,7 +28,10 @@ impl Profiles {
         let (fs, env, files) = (Fs::real(), Env::real(), EnvConfigFiles::default());
         let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Owned(selected.to_owned())));
         let set = block_on_ready(load)?
-            .map_err(|err| Error::new(err.to_string()).hint("fix the file's syntax"))?;
+            .map_err(|err| {
+                let detail = std::error::Error::source(&err).map_or(String::new(), |s| format!(": {s}"));
+                Error::new(format!("{err}{detail}")).hint("fix the file's syntax")
+            })?;
         Ok(Profiles {
             set,
             config_file: file_path("AWS_CONFIG_FILE", "config"),
@@ -135,7 +138,10 @@ pub fn value<'a>(profile: &'a Profile, key: &str) -> Option<&'a str> {
 
 pub fn unknown(profiles: &Profiles, name: &str) -> Error {
     let similar = profiles.similar(name);
-    let hint = if similar.is_empty() {
+    let valid = name.chars().all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c));
+    let hint = if !valid {
+        "profile names use only A-Z a-z 0-9 and _-/.%@:+".to_owned()
+    } else if similar.is_empty() {
         format!(
             "add [profile {name}] to {} or [{name}] to {}",
             profiles.config_file.display(),

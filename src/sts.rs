@@ -47,6 +47,7 @@ impl Sts {
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs_f64(timeout.min(5.0)))
                     .operation_attempt_timeout(Duration::from_secs_f64(timeout))
+                    .operation_timeout(Duration::from_secs_f64(timeout))
                     .build(),
             )
             .retry_config(RetryConfig::standard().with_max_attempts(3));

@@ -1,0 +1,244 @@
+//! Test harness: real moto_server, real shells, a throw-away HOME with the seeds' AWS files,
+//! and small local HTTP servers (an STS stub in STS's XML, a request-counting proxy).
+//! A missing component fails the test with the command that installs it.
+#![allow(dead_code)]
+
+pub mod http;
+
+use std::io::Read;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub const ACCOUNT: &str = "123456789012";
+pub const MFA: &str = "arn:aws:iam::123456789012:mfa/alice";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_stsenv"))
+}
+
+const INSTALL: &str = "run `scripts/test.sh`, which installs it";
+
+/// A program from the test venv (moto_server, python).
+pub fn venv(name: &str) -> PathBuf {
+    let dir = std::env::var_os("STSENV_TEST_VENV").map_or_else(|| repo().join(".venv"), PathBuf::from);
+    let path = dir.join("bin").join(name);
+    assert!(path.exists(), "{} is missing: {INSTALL}", path.display());
+    path
+}
+
+/// A program that must be on PATH (bash, zsh, fish, direnv, strace …).
+pub fn require(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} is not installed: {INSTALL}"))
+}
+
+pub struct Moto {
+    pub url: String,
+    // Closing this (when the test binary exits) stops the server: see `start_moto`.
+    _stdin: ChildStdin,
+    _child: Child,
+}
+
+/// One moto_server per test binary, on a free loopback port.
+pub fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(start_moto)
+}
+
+fn start_moto() -> Moto {
+    let server = venv("moto_server");
+    let port = free_port();
+    // The shell waits on our stdin and kills moto when it closes, so no server outlives
+    // the test binary, however it ends.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#""$0" -H 127.0.0.1 -p "$1" >/dev/null 2>&1 & pid=$!; read _; kill $pid"#)
+        .arg(&server)
+        .arg(port.to_string())
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("start moto_server");
+    let stdin = child.stdin.take().unwrap();
+    wait_for_port(port, Duration::from_secs(30));
+    let url = format!("http://127.0.0.1:{port}");
+    let setup = Command::new(venv("python"))
+        .arg(repo().join("tests/support/moto_setup.py"))
+        .env("AWS_ENDPOINT_URL", &url)
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "setup")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert!(setup.status.success(), "moto setup: {}", String::from_utf8_lossy(&setup.stderr));
+    Moto { url, _stdin: stdin, _child: child }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for_port(port: u16, limit: Duration) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < limit, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub const CREDENTIALS: &str = "\
+[default]
+aws_access_key_id = AKIAIOSFODNN7EXAMPLE
+aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+
+[test_iam_user]
+aws_access_key_id = AKIAI44QH8DHBEXAMPLE
+aws_secret_access_key = je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY
+";
+
+pub const CONFIG: &str = "\
+[default]
+region = ap-northeast-1
+output = json
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+
+[profile s3FullforAssumeRole]
+role_arn = arn:aws:iam::123456789012:role/s3FullforAssumeRole
+source_profile = default
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+
+[profile readonly]
+role_arn = arn:aws:iam::123456789012:role/ReadOnly
+source_profile = default
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+
+[profile test]
+role_arn = arn:aws:iam::123456789012:role/CREATED_ROLE
+source_profile = test_iam_user
+mfa_serial = arn:aws:iam::123456789012:mfa/CREATED_MFA
+region = us-east-1
+
+[profile chained]
+role_arn = arn:aws:iam::123456789012:role/DeployRole
+source_profile = s3FullforAssumeRole
+role_session_name = deployer
+";
+
+/// A throw-away HOME with `~/.aws` files shaped like the seeds', and its own cache.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+    /// Where stsenv sends STS calls (moto, a stub, or a counting proxy).
+    pub endpoint: String,
+}
+
+impl Home {
+    pub fn seeds(endpoint: &str) -> Home {
+        Home::with(endpoint, CONFIG, CREDENTIALS)
+    }
+
+    pub fn with(endpoint: &str, config: &str, credentials: &str) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".aws")).unwrap();
+        std::fs::write(dir.path().join(".aws/config"), config).unwrap();
+        std::fs::write(dir.path().join(".aws/credentials"), credentials).unwrap();
+        Home { dir, endpoint: endpoint.to_owned() }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn aws_file(&self, name: &str) -> PathBuf {
+        self.path().join(".aws").join(name)
+    }
+
+    /// A clean environment: nothing from the developer's own AWS set-up leaks in.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        let venv_bin = venv("python").parent().unwrap().to_owned();
+        let path = std::env::join_paths([bin().parent().unwrap(), &venv_bin, Path::new("/usr/local/bin"), Path::new("/usr/bin"), Path::new("/bin")]).unwrap();
+        cmd.env_clear()
+            .env("HOME", self.path())
+            .env("PATH", path)
+            .env("USER", "tester")
+            .env("LANG", "C.UTF-8")
+            .env("TERM", "xterm")
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("STSENV_TIMEOUT", "3")
+            .env("STSENV_NO_COMPLETIONS", "1")
+            .current_dir(self.path());
+        cmd
+    }
+
+    pub fn stsenv(&self, args: &[&str]) -> Output {
+        self.command(bin()).args(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    /// Runs `script` in a real shell (`bash -c`, `zsh -c`, `fish -c`).
+    pub fn shell(&self, shell: &str, script: &str) -> Output {
+        let program = require(shell);
+        let mut cmd = self.command(program);
+        match shell {
+            "zsh" => cmd.arg("-f"),
+            "fish" => cmd.arg("--no-config"),
+            _ => cmd.arg("--norc"),
+        };
+        cmd.arg("-c").arg(script).stdin(Stdio::null()).output().unwrap()
+    }
+
+    /// Runs stsenv with no controlling terminal at all, and fails if it does not end in time.
+    pub fn stsenv_detached(&self, args: &[&str]) -> Output {
+        let mut cmd = self.command(require("setsid"));
+        cmd.arg("-w").arg(bin()).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = cmd.spawn().unwrap();
+        wait_output(child, Duration::from_secs(20))
+    }
+}
+
+pub fn wait_output(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stdout = Vec::new();
+            let mut stderr = Vec::new();
+            child.stdout.take().map(|mut s| s.read_to_end(&mut stdout));
+            child.stderr.take().map(|mut s| s.read_to_end(&mut stderr));
+            return Output { status, stdout, stderr };
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("process did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The shell line that checks credentials against moto like the seeds do: who am I
+/// (GetCallerIdentity), then make a bucket. Prints `ARN …` and `BUCKET …`.
+pub fn check_line(bucket: &str) -> String {
+    format!("python {} {bucket}", repo().join("tests/support/aws_check.py").display())
+}
+
+/// Asserts every line of `stdout` is shell code stsenv writes, never a message.
+pub fn assert_only_shell_code(stdout: &str) {
+    assert!(!stdout.is_empty(), "no shell code on stdout");
+    for line in stdout.lines() {
+        assert!(
+            line.starts_with("export ") || line.starts_with("unset ") || line.starts_with("set ") || line == "true",
+            "not shell code on stdout: {line:?}"
+        );
+    }
+}
