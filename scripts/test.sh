@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what the tests need when it is missing —
+# zsh, fish, direnv, shellcheck, strace from apt; moto, boto3 and the AWS CLI in a venv —
+# then runs the whole suite. Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for tool in zsh fish direnv shellcheck strace setsid python3; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+    packages=()
+    for tool in "${missing[@]}"; do
+        case $tool in
+            setsid) packages+=(util-linux) ;;
+            python3) packages+=(python3 python3-venv) ;;
+            *) packages+=("$tool") ;;
+        esac
+    done
+    sudo=()
+    [ "$(id -u)" = 0 ] || sudo=(sudo)
+    echo "test.sh: installing ${packages[*]}" >&2
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+venv=${STSENV_TEST_VENV:-$PWD/.venv}
+if ! "$venv/bin/python" -c 'import moto, boto3, awscli' 2>/dev/null || [ ! -x "$venv/bin/moto_server" ]; then
+    echo "test.sh: creating $venv with moto" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q -r tests/requirements.txt
+fi
+export STSENV_TEST_VENV=$venv
+
+cargo test --locked "$@"
