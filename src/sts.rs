@@ -3,7 +3,7 @@
 
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
-use aws_sdk_sts::config::{BehaviorVersion, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_sts::config::{BehaviorVersion, IdentityCache, Region, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::{Connector, proxy::ProxyConfig, tls};
 use aws_smithy_runtime_api::client::http::{SharedHttpConnector, http_client_fn};
@@ -35,6 +35,9 @@ impl Sts {
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.clone()))
+            // Each call brings its own credentials (the source keys, then the MFA session…);
+            // a shared identity cache would sign later calls with the first call's keys.
+            .identity_cache(IdentityCache::no_cache())
             .http_client(http_client_fn(|settings, components| {
                 // Corporate proxies: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the AWS CLI honours.
                 let mut builder = Connector::builder().proxy_config(ProxyConfig::from_env());

@@ -119,6 +119,7 @@ fn source_comes_from_the_profile_files_not_from_temporary_variables_in_the_shell
     assert!(text(&out.stdout).contains("assumed-role/s3FullforAssumeRole"), "{}", text(&out.stderr));
     let signers: Vec<String> = proxy.all().iter().filter(|r| r.action() == "GetSessionToken").map(|r| r.signer()).collect();
     assert_eq!(signers, ["AKIAIOSFODNN7EXAMPLE"]);
+    assert!(!proxy.all()[0].has_session_token(), "the old session's token was sent");
 }
 
 #[test]

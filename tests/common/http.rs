@@ -26,6 +26,11 @@ impl Request {
         self.param("Action").unwrap_or_default()
     }
 
+    /// Whether the request carries a session token (signed with temporary credentials).
+    pub fn has_session_token(&self) -> bool {
+        self.head.to_ascii_lowercase().contains("\nx-amz-security-token:")
+    }
+
     /// The access key id that signed the request (SigV4 `Credential=AKID/…`).
     pub fn signer(&self) -> String {
         let auth = self.head.lines().find(|l| l.to_ascii_lowercase().starts_with("authorization:")).unwrap_or("");
