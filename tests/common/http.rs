@@ -1,7 +1,7 @@
 //! A tiny HTTP/1.1 server on loopback for STS error paths moto cannot produce, and a proxy
 //! in front of moto that records every request (to count STS calls and see who signed them).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,0 +1,336 @@
+//! `stsenv init`: the shell function and expiry hook in real interactive bash, zsh and fish
+//! (in a pseudo-terminal), the scripts' lint, completions, and real direnv.
+
+mod common;
+
+use common::*;
+use rexpect::session::PtySession;
+use std::process::Stdio;
+use std::time::Duration;
+
+/// An interactive shell in a pseudo-terminal.
+struct Shell {
+    pty: PtySession,
+    kind: &'static str,
+    marks: u32,
+}
+
+impl Shell {
+    fn start(home: &Home, kind: &'static str, env: &[(&str, &str)]) -> Shell {
+        let mut cmd = home.command(require(kind));
+        match kind {
+            "bash" => cmd.args(["--norc", "--noprofile", "-i"]),
+            "zsh" => cmd.args(["-f", "-i"]),
+            _ => cmd.args(["--no-config", "-i"]),
+        };
+        cmd.env("PS1", "PROMPT> ");
+        if kind == "fish" {
+            cmd.env("TERM", "dumb"); // fewer escape sequences to read through
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let pty = rexpect::session::spawn_command(cmd, Some(30_000)).unwrap();
+        let mut shell = Shell { pty, kind, marks: 0 };
+        match kind {
+            // Builtins only, so that the fork count below is the hook's alone.
+            "fish" => shell.run("function fish_prompt; echo -n 'PROMPT> '; end; function fish_title; end; set -g fish_greeting"),
+            "zsh" => shell.run("PROMPT='PROMPT> '; unset RPROMPT"),
+            _ => String::new(),
+        };
+        shell
+    }
+
+    /// Types `line`, then a marker whose printed form differs from its typed form, and
+    /// returns everything up to the marker.
+    fn run(&mut self, line: &str) -> String {
+        self.pty.send_line(line).unwrap();
+        self.sync()
+    }
+
+    fn sync(&mut self) -> String {
+        self.marks += 1;
+        let n = self.marks;
+        let typed = match self.kind {
+            "fish" => format!("echo @@MARK-(math {n} + 1000)@@"),
+            _ => format!("echo @@MARK-$(({n} + 1000))@@"),
+        };
+        self.pty.send_line(&typed).unwrap();
+        let (before, _) = self.pty.exp_regex(&format!("@@MARK-{}@@", n + 1000)).unwrap();
+        before
+    }
+
+    fn init(&mut self) -> String {
+        match self.kind {
+            "fish" => self.run("stsenv init fish | source"),
+            k => self.run(&format!("eval \"$(stsenv init {k})\"")),
+        }
+    }
+
+    fn pid(&mut self) -> u32 {
+        let out = self.run(if self.kind == "fish" { "echo PID=$fish_pid" } else { "echo PID=$$" });
+        let start = out.rfind("PID=").unwrap_or_else(|| panic!("no PID in {out:?}")) + 4;
+        out[start..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+    }
+}
+
+/// The last `KEY=<value>` printed in `text` (terminal escapes around it are skipped).
+fn key(text: &str) -> String {
+    let Some(start) = text.rfind("KEY=") else { return String::new() };
+    text[start + 4..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '[' || *c == ']').collect()
+}
+
+// Interactive shells ignore SIGTERM, which is how rexpect stops them: exit instead.
+impl Drop for Shell {
+    fn drop(&mut self) {
+        let _ = self.pty.send_line("exit");
+        let _ = self.pty.exp_eof();
+    }
+}
+
+fn seconds_from_now(kind: &str, delta: i64) -> String {
+    match kind {
+        "fish" => format!("set -gx STSENV_EXPIRES_AT (math (path mtime /) + (path mtime --relative /) + {delta})"),
+        "zsh" => format!("zmodload zsh/datetime; export STSENV_EXPIRES_AT=$((EPOCHSECONDS + {delta}))"),
+        _ => format!("export STSENV_EXPIRES_AT=$((EPOCHSECONDS + {delta}))"),
+    }
+}
+
+fn user_hook(kind: &str) -> &'static str {
+    match kind {
+        "fish" => "function user_hook --on-event fish_prompt; echo USER-HOOK-(math 2 + 3); end",
+        "zsh" => "precmd() { echo USER-HOOK-$((2 + 3)) }",
+        _ => "PROMPT_COMMAND='echo USER-HOOK-$((2 + 3))'",
+    }
+}
+
+fn hook_count_line(kind: &str) -> &'static str {
+    match kind {
+        "fish" => "echo HOOKS=(functions --handlers-type generic | string match -e __stsenv_hook | count)",
+        "zsh" => "echo HOOKS=${#${(M)precmd_functions:#__stsenv_hook}}",
+        _ => "h=\"${PROMPT_COMMAND[*]}\"; y=${h//__stsenv_hook/}; echo HOOKS=$(( (${#h} - ${#y}) / 13 ))",
+    }
+}
+
+#[test]
+fn the_function_assumes_with_a_typed_code_and_the_hook_warns_then_expires() {
+    let moto = moto();
+    for kind in ["bash", "zsh", "fish"] {
+        let home = Home::seeds(&moto.url);
+        let mut sh = Shell::start(&home, kind, &[]);
+        sh.run(user_hook(kind));
+        sh.init();
+        sh.init(); // twice: still one hook
+        let out = sh.run(hook_count_line(kind));
+        assert!(out.contains("HOOKS=1"), "{kind}: {out}");
+
+        sh.pty.send_line("stsenv assume s3FullforAssumeRole").unwrap();
+        sh.pty.exp_string("Enter MFA code for arn:aws:iam::123456789012:mfa/alice").unwrap();
+        sh.pty.send_line("123456").unwrap();
+        let out = sh.run(&check_line(&format!("hook-bucket-{kind}")));
+        assert!(out.contains("assumed-role/s3FullforAssumeRole/alice"), "{kind}: {out}");
+        assert!(out.contains("USER-HOOK-5"), "{kind}: the user's own hook stopped running: {out}");
+        let out = sh.run("echo \"[$STSENV_PROMPT]\"");
+        assert!(out.contains("[s3FullforAssumeRole 59m]") || out.contains("[s3FullforAssumeRole 60m]"), "{kind}: {out}");
+
+        // Inside the warning window: one warning (at the next prompt), once.
+        let out = sh.run(&seconds_from_now(kind, 150));
+        assert!(out.contains("stsenv: s3FullforAssumeRole expires in 3 min; renew: stsenv assume s3FullforAssumeRole"), "{kind}: {out}");
+        let out = sh.run("true");
+        assert!(!out.contains("expires in"), "{kind}: warned twice: {out}");
+
+        // Past the end: the variables go, with one line that says how to renew.
+        let out = sh.run(&seconds_from_now(kind, -1));
+        assert!(out.contains("stsenv: credentials for s3FullforAssumeRole expired and were removed; renew: stsenv assume s3FullforAssumeRole"), "{kind}: {out}");
+        let out = sh.run("env | grep -c -E '^(AWS_(ACCESS|SECRET|SESSION|REGION|CREDENTIAL)|STSENV_(PROFILE|VARS|EXPIRES|PROMPT))'");
+        assert!(out.lines().any(|l| l.trim() == "0"), "{kind}: variables left: {out}");
+
+        // `stsenv unset` through the function.
+        sh.run("stsenv assume s3FullforAssumeRole");
+        let out = sh.run("stsenv unset; echo \"[$AWS_SESSION_TOKEN]\"");
+        assert!(out.contains("[]"), "{kind}: {out}");
+    }
+}
+
+#[test]
+fn failed_assume_through_the_function_returns_non_zero() {
+    let home = Home::seeds(&moto().url);
+    for kind in ["bash", "zsh", "fish"] {
+        let mut sh = Shell::start(&home, kind, &[]);
+        sh.init();
+        let status = if kind == "fish" { "$status" } else { "$?" };
+        let out = sh.run(&format!("stsenv assume s3FullforAsumeRole; echo RC={status}"));
+        assert!(out.contains("RC=1"), "{kind}: {out}");
+        let out = sh.run("echo \"KEY=[$AWS_ACCESS_KEY_ID]\"");
+        assert!(out.contains("KEY=[]"), "{kind}: {out}");
+    }
+}
+
+#[test]
+fn auto_renew_uses_the_cached_mfa_session_and_never_prompts() {
+    let home = Home::seeds(&moto().url);
+    for kind in ["bash", "zsh", "fish"] {
+        let mut sh = Shell::start(&home, kind, &[("STSENV_AUTO_RENEW", "1")]);
+        sh.init();
+        sh.run("stsenv assume s3FullforAssumeRole --token-code 123456");
+        let before = sh.run("echo KEY=$AWS_ACCESS_KEY_ID");
+        let out = sh.run(&seconds_from_now(kind, -1));
+        assert!(out.contains("stsenv: renewed s3FullforAssumeRole"), "{kind}: {out}");
+        let out = sh.run("echo KEY=$AWS_ACCESS_KEY_ID");
+        assert!(key(&out).starts_with("ASIA") && key(&out) != key(&before), "{kind}: {before} / {out}");
+
+        // No MFA session to reuse: no prompt from a hook; the variables are removed instead.
+        sh.run("stsenv cache clear");
+        let out = sh.run(&seconds_from_now(kind, -1)) + &sh.run("echo \"KEY=[$AWS_ACCESS_KEY_ID]\"");
+        assert!(out.contains("expired and were removed") && out.contains("KEY=[]"), "{kind}: {out}");
+        assert!(!out.contains("Enter MFA code"), "{kind}: the hook prompted");
+        sh.run("stsenv cache clear");
+    }
+}
+
+#[test]
+fn the_hook_starts_no_process_while_a_session_is_live() {
+    let strace = require("strace");
+    let home = Home::seeds(&moto().url);
+    for kind in ["bash", "zsh", "fish"] {
+        let mut sh = Shell::start(&home, kind, &[]);
+        sh.init();
+        sh.run("stsenv assume s3FullforAssumeRole --token-code 123456");
+        sh.run(&seconds_from_now(kind, 3000));
+        let log = home.path().join(format!("strace-{kind}.log"));
+        let mut tracer = std::process::Command::new(&strace)
+            .args(["-f", "-e", "trace=fork,vfork,clone,clone3,execve", "-o"])
+            .arg(&log)
+            .args(["-p", &sh.pid().to_string()])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        for _ in 0..5 {
+            sh.pty.send_line("").unwrap();
+        }
+        // A builtin-only command marks the end of the prompts; echo is a builtin everywhere.
+        let out = sh.run("echo \"[$STSENV_PROMPT]\"");
+        assert!(out.contains("[s3FullforAssumeRole"), "{kind}: session not live: {out}");
+        let _ = std::process::Command::new("kill").args(["-INT", &tracer.id().to_string()]).status();
+        let _ = tracer.wait();
+        let trace = std::fs::read_to_string(&log).unwrap();
+        // fish runs helper threads (CLONE_THREAD); those are not processes.
+        let forks: Vec<&str> = trace
+            .lines()
+            .filter(|l| ["fork(", "clone(", "clone3(", "execve("].iter().any(|s| l.contains(s)) && !l.contains("CLONE_THREAD"))
+            .collect();
+        assert!(forks.is_empty(), "{kind}: processes started during 6 prompts:\n{trace}");
+    }
+}
+
+#[test]
+fn init_scripts_pass_their_linters_and_load_under_strict_mode() {
+    let home = Home::seeds(&moto().url);
+    let shell_dir = repo().join("shell");
+    let lint = |program: &str, args: &[&str]| {
+        let out = std::process::Command::new(require(program)).args(args).current_dir(&shell_dir).output().unwrap();
+        assert!(out.status.success(), "{program} {args:?}: {}{}", text(&out.stdout), text(&out.stderr));
+    };
+    lint("shellcheck", &["-s", "bash", "stsenv.bash", "stsenv.direnv"]);
+    lint("zsh", &["-n", "stsenv.zsh"]);
+    lint("fish", &["--no-execute", "stsenv.fish"]);
+    lint("fish_indent", &["--check", "stsenv.fish"]);
+
+    // Embedded copies are the files in shell/.
+    for kind in ["bash", "zsh", "fish", "direnv"] {
+        let printed = home.stsenv(&["init", kind]).stdout;
+        assert_eq!(printed, std::fs::read(shell_dir.join(format!("stsenv.{kind}"))).unwrap(), "{kind}");
+    }
+    // People run shells with `set -euo pipefail`: loading prints nothing and fails nothing.
+    for kind in ["bash", "zsh"] {
+        let script = format!("set -euo pipefail\neval \"$(stsenv init {kind})\"\neval \"$(stsenv init {kind})\"\necho LOADED");
+        let mut cmd = home.command(require(kind));
+        cmd.env_remove("STSENV_NO_COMPLETIONS");
+        if kind == "zsh" {
+            cmd.arg("-f");
+        }
+        let out = cmd.arg("-c").arg(&script).output().unwrap();
+        assert_eq!((text(&out.stdout), text(&out.stderr)), ("LOADED\n".to_owned(), String::new()), "{kind}");
+    }
+}
+
+#[test]
+fn completions_offer_profile_names_for_assume() {
+    let home = Home::seeds(&moto().url);
+    for kind in ["bash", "zsh", "fish"] {
+        let out = home.stsenv(&["completions", kind]);
+        assert!(out.status.success() && text(&out.stdout).contains("COMPLETE"), "{kind}");
+    }
+    // What the shells' registrations call: COMPLETE=fish stsenv -- stsenv assume s3
+    let out = home.command(bin()).env("COMPLETE", "fish").args(["--", "stsenv", "assume", "s3"]).output().unwrap();
+    assert_eq!(text(&out.stdout).lines().next(), Some("s3FullforAssumeRole"), "{}", text(&out.stderr));
+    // And in bash, through the real completion function.
+    let script = "eval \"$(stsenv completions bash)\"\nCOMP_WORDS=(stsenv assume rea); COMP_CWORD=2; COMP_TYPE=9\n_clap_complete_stsenv stsenv rea assume\necho \"${COMPREPLY[@]}\"";
+    let out = home.shell("bash", script);
+    assert!(text(&out.stdout).contains("readonly"), "{}{}", text(&out.stdout), text(&out.stderr));
+}
+
+#[test]
+fn direnv_loads_unloads_expires_and_renews() {
+    let direnv = require("direnv");
+    let home = Home::seeds(&moto().url);
+    let lib = home.path().join(".config/direnv/lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("stsenv.sh"), home.stsenv(&["init", "direnv"]).stdout).unwrap();
+    let project = home.path().join("proj");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join(".envrc"), "use stsenv s3FullforAssumeRole\n").unwrap();
+    let allowed = home.command(&direnv).arg("allow").arg(&project).output().unwrap();
+    assert!(allowed.status.success(), "{}", text(&allowed.stderr));
+
+    let mut sh = Shell::start(&home, "bash", &[]);
+    sh.run("eval \"$(direnv hook bash)\"");
+    sh.init();
+    // cd in: the MFA prompt appears on the terminal during direnv's load.
+    sh.pty.send_line("cd proj").unwrap();
+    sh.pty.exp_string("Enter MFA code").unwrap();
+    sh.pty.send_line("123456").unwrap();
+    let out = sh.run(&check_line("direnv-bucket"));
+    assert!(out.contains("assumed-role/s3FullforAssumeRole/alice") && out.contains("BUCKET"), "{out}");
+    let first = sh.run("echo KEY=$AWS_ACCESS_KEY_ID");
+
+    // cd out: gone.
+    sh.run("cd ..");
+    let out = sh.run("echo \"KEY=[${AWS_ACCESS_KEY_ID-}]\"");
+    assert!(out.contains("KEY=[]"), "{out}");
+    // cd in again: the cache answers, no prompt.
+    let out = sh.run("cd proj") + &sh.run("echo \"KEY=$AWS_ACCESS_KEY_ID\"");
+    assert!(!out.contains("Enter MFA code") && key(&out) == key(&first), "{out}");
+
+    // Expiry in a direnv directory: renewed from the cached MFA session, no prompt, and
+    // direnv reloads from the rewritten cache entry.
+    let out = sh.run(&seconds_from_now("bash", -1)) + &sh.run("echo KEY=$AWS_ACCESS_KEY_ID");
+    assert!(out.contains("stsenv: renewed s3FullforAssumeRole"), "{out}");
+    assert!(out.contains("direnv: loading"), "direnv did not reload after the renewal: {out}");
+    assert!(key(&out).starts_with("ASIA") && key(&out) != key(&first), "{first} / {out}");
+
+    // Expiry with no MFA session left to renew from: the credentials do not survive, and
+    // nothing prompts. (Only the MFA session goes: the entry direnv watches stays put.)
+    sh.run("stsenv cache clear default");
+    let out = sh.run(&seconds_from_now("bash", -1)) + &sh.run("echo \"KEY=[${AWS_ACCESS_KEY_ID-}]\"");
+    assert!(out.contains("expired and were removed") && out.contains("KEY=[]"), "{out}");
+    assert!(!out.contains("Enter MFA code"), "{out}");
+}
+
+#[test]
+fn plain_eval_in_envrc_works_too() {
+    let direnv = require("direnv");
+    let home = Home::seeds(&moto().url);
+    let project = home.path().join("plain");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join(".envrc"), "eval \"$(stsenv assume test --token-code 123456)\"\n").unwrap();
+    home.command(&direnv).arg("allow").arg(&project).output().unwrap();
+    let out = home
+        .command(&direnv)
+        .args(["exec", project.to_str().unwrap(), "python", repo().join("tests/support/aws_check.py").to_str().unwrap()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).contains("assumed-role/CREATED_ROLE"), "{}{}", text(&out.stdout), text(&out.stderr));
+}
