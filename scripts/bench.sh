@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Benchmark: stsenv against awsume and the AWS CLI, side by side, against one moto server,
+# with a bare process start (/bin/true) as the floor. Prints a Markdown table of medians
+# (hyperfine, no shell in between), ratios and peak RSS (GNU time).
+#
+#   scripts/bench.sh [RUNS]        (default 200 runs for fast commands, 20 for slow ones)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-200}
+
+for tool in hyperfine /usr/bin/time python3; do
+    command -v "$tool" >/dev/null || { echo "bench.sh: needs $tool (apt-get install hyperfine time)" >&2; exit 1; }
+done
+venv=${STSENV_TEST_VENV:-$PWD/.venv}
+if ! "$venv/bin/python" -c 'import moto, awsume' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q -r tests/requirements.txt awsume==4.5.5
+fi
+cargo build --release --locked -q
+stsenv=$PWD/target/release/stsenv
+
+work=$(mktemp -d)
+port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+moto=$!
+trap 'kill $moto 2>/dev/null; rm -rf "$work"' EXIT
+until "$venv/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $port))" 2>/dev/null; do sleep 0.2; done
+
+# A HOME like the seeds': IAM user keys, and a role profile with MFA.
+export HOME=$work/home AWS_ENDPOINT_URL=http://127.0.0.1:$port
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN XDG_CACHE_HOME
+mkdir -p "$HOME/.aws"
+printf '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n' >"$HOME/.aws/credentials"
+printf '[default]\nregion = ap-northeast-1\n\n[profile s3FullforAssumeRole]\nrole_arn = arn:aws:iam::123456789012:role/s3FullforAssumeRole\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = ap-northeast-1\n' >"$HOME/.aws/config"
+
+profile=s3FullforAssumeRole
+awsume=$venv/bin/awsumepy
+# Fill both tools' caches, so the warm rows measure cache hits.
+"$stsenv" assume $profile --token-code 123456 --shell bash >/dev/null
+"$awsume" $profile --mfa-token 123456 --show-commands >/dev/null 2>&1
+
+names=(
+    "bare process start (/bin/true)"
+    "stsenv assume, cache hit"
+    "stsenv assume, cold (code given)"
+    "awsume --show-commands, warm"
+    "awsume --show-commands, cold (code given)"
+)
+commands=(
+    "/bin/true"
+    "$stsenv assume $profile --shell bash"
+    "$stsenv assume $profile --token-code 123456 --no-cache --shell bash"
+    "$awsume $profile --show-commands"
+    "$awsume $profile --mfa-token 123456 --show-commands"
+)
+prepare=("" "" "" "" "rm -rf $HOME/.awsume/cache")
+if aws --version 2>&1 | grep -q '^aws-cli/2'; then
+    aws configure export-credentials --profile default >/dev/null
+    names+=("aws configure export-credentials (CLI v2)")
+    commands+=("aws configure export-credentials --profile default --format env")
+    prepare+=("")
+fi
+
+results=$work/results.tsv
+for i in "${!commands[@]}"; do
+    n=$runs
+    case ${names[$i]} in awsume* | aws\ *) n=$(((runs + 9) / 10)) ;; esac
+    args=(-N --warmup 3 --runs "$n" --export-json "$work/$i.json" -n "${names[$i]}")
+    [ -n "${prepare[$i]}" ] && args+=(--prepare "${prepare[$i]}")
+    hyperfine "${args[@]}" "${commands[$i]}" >/dev/null 2>&1
+    # Peak RSS: the largest of five runs.
+    rss=0
+    for _ in 1 2 3 4 5; do
+        [ -n "${prepare[$i]}" ] && ${prepare[$i]}
+        # shellcheck disable=SC2086 # the command is split into words on purpose
+        r=$(/usr/bin/time -f '%M' ${commands[$i]} 2>&1 >/dev/null | tail -n 1)
+        ((r > rss)) && rss=$r
+    done
+    printf '%s\t%s\t%s\n' "${names[$i]}" "$work/$i.json" "$rss" >>"$results"
+done
+
+"$venv/bin/python" - "$results" <<'PY'
+import json, sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
+med = {name: json.load(open(path))["results"][0]["median"] * 1000 for name, path, _ in rows}
+floor = med["bare process start (/bin/true)"]
+hit = med["stsenv assume, cache hit"]
+print("| command | median | over the floor | × stsenv cache hit | peak RSS |")
+print("|---|---:|---:|---:|---:|")
+for name, _, rss in rows:
+    m = med[name]
+    print(f"| {name} | {m:.2f} ms | +{m - floor:.2f} ms | {m / hit:.1f}× | {int(rss) / 1024:.1f} MiB |")
+awsume = med["awsume --show-commands, warm"]
+print(f"\nstsenv cache hit = 1/{awsume / hit:.0f} of awsume warm; {hit - floor:.2f} ms above a bare process start.")
+PY
+echo "stripped release binary: $(stat -c %s "$stsenv" | awk '{printf "%.1f MB", $1 / 1e6}')"
