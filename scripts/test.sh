@@ -33,4 +33,10 @@ if ! "$venv/bin/python" -c 'import moto, boto3, awscli' 2>/dev/null || [ ! -x "$
 fi
 export STSENV_TEST_VENV=$venv
 
-cargo test --locked "$@"
+# One closing line over every test binary, so CI sees the total.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --locked "$@" 2>&1 | tee "$log" || status=$?
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"

@@ -304,7 +304,9 @@ fn direnv_loads_unloads_expires_and_renews() {
     assert!(!out.contains("Enter MFA code") && key(&out) == key(&first), "{out}");
 
     // Expiry in a direnv directory: renewed from the cached MFA session, no prompt, and
-    // direnv reloads from the rewritten cache entry.
+    // direnv reloads from the rewritten cache entry. (direnv compares mtimes in whole
+    // seconds; a real renewal comes minutes after the entry was written.)
+    std::thread::sleep(Duration::from_millis(1100));
     let out = sh.run(&seconds_from_now("bash", -1)) + &sh.run("echo KEY=$AWS_ACCESS_KEY_ID");
     assert!(out.contains("stsenv: renewed s3FullforAssumeRole"), "{out}");
     assert!(out.contains("direnv: loading"), "direnv did not reload after the renewal: {out}");
