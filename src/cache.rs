@@ -191,7 +191,7 @@ pub fn lock_file(path: &Path) -> Result<File> {
     }
 }
 
-/// Entries that are fresh for `now`, for status displays.
+/// Seconds until an entry expires (negative once it has), for `cache list`.
 pub fn seconds_left(entry: &Entry) -> i64 {
     entry.creds.expires_at.map_or(0, |at| at - now())
 }

@@ -133,10 +133,7 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
             }
         }
         // A profile with plain keys: hand out a session, never the long-term keys themselves.
-        _ if source.creds.session_token.is_none() => {
-            let plan = session(profiles, req)?;
-            return Ok(plan);
-        }
+        _ if source.creds.session_token.is_none() => return session(profiles, req),
         _ => {}
     }
     use_mfa_session(&source, &mut steps, &mut notes);

@@ -146,6 +146,21 @@ fn unset_removes_everything_assume_set() {
 }
 
 #[test]
+fn sts_calls_go_through_the_proxy_from_the_environment() {
+    let proxy = Server::counting(&moto().url);
+    let home = Home::seeds(&moto().url);
+    let mut cmd = home.command(bin());
+    cmd.args(["assume", "test", "--token-code", "123456", "--shell", "bash"]).env("HTTP_PROXY", &proxy.url);
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(proxy.count("GetSessionToken"), 1, "the call did not go through HTTP_PROXY");
+    let through_proxy = proxy.all().len();
+    let out = home.command(bin()).args(["assume", "test", "--token-code", "123456", "--no-cache"]).env("HTTP_PROXY", &proxy.url).env("NO_PROXY", "127.0.0.1").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(proxy.all().len(), through_proxy, "NO_PROXY was not honoured");
+}
+
+#[test]
 fn dry_run_prints_the_plan_and_calls_nothing() {
     let home = Home::seeds("http://127.0.0.1:9"); // nothing listens there
     let out = home.stsenv(&["assume", "chained", "--dry-run"]);

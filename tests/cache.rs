@@ -5,7 +5,6 @@ mod common;
 use common::http::Server;
 use common::*;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Stdio;
 
 fn assume(home: &Home, args: &[&str]) -> String {
     let mut all = vec!["assume"];
@@ -82,17 +81,8 @@ fn longer_than_an_hour_calls_assume_role_with_the_code_and_says_so() {
 fn ten_concurrent_assumes_make_one_sts_call_each_step() {
     let proxy = Server::counting(&moto().url);
     let home = Home::seeds(&proxy.url);
-    let children: Vec<_> = (0..10)
-        .map(|_| {
-            home.command(bin())
-                .args(["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children: Vec<_> =
+        (0..10).map(|_| home.spawn(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"])).collect();
     let outputs: Vec<_> = children.into_iter().map(|c| wait_output(c, std::time::Duration::from_secs(60))).collect();
     for out in &outputs {
         assert!(out.status.success(), "{}", text(&out.stderr));

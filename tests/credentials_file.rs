@@ -4,7 +4,6 @@ mod common;
 
 use common::*;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Stdio;
 
 /// The text with every `[name]` section (header to next header) cut out.
 fn outside(text: &str, name: &str) -> String {
@@ -118,17 +117,8 @@ fn long_term_keys_are_not_overwritten_without_force() {
 #[test]
 fn twenty_concurrent_writers_lose_nothing() {
     let home = Home::seeds(&moto().url);
-    let children: Vec<_> = (0..20)
-        .map(|i| {
-            home.command(bin())
-                .args(["session", "--token-code", "123456", "--write-profile", &format!("s{i}")])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children: Vec<_> =
+        (0..20).map(|i| home.spawn(&["session", "--token-code", "123456", "--write-profile", &format!("s{i}")])).collect();
     for child in children {
         let out = wait_output(child, std::time::Duration::from_secs(60));
         assert!(out.status.success(), "{}", text(&out.stderr));

@@ -183,6 +183,11 @@ impl Home {
         self.command(bin()).args(args).stdin(Stdio::null()).output().unwrap()
     }
 
+    /// Starts stsenv in the background (for concurrency tests); see `wait_output`.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(bin()).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+    }
+
     /// Runs `script` in a real shell (`bash -c`, `zsh -c`, `fish -c`).
     pub fn shell(&self, shell: &str, script: &str) -> Output {
         let program = require(shell);
