@@ -55,6 +55,9 @@ pub struct AssumeArgs {
     /// A profile name, a role ARN, or the name of a role in the source account
     #[arg(value_name = "PROFILE|ROLE_ARN|ROLE_NAME", add = profile_completer())]
     pub target: String,
+    /// Take TARGET as a role name (in the source account) even if it looks like a profile
+    #[arg(long)]
+    pub role: bool,
     /// Source of credentials for a role ARN or name [default: AWS_PROFILE, else default]
     #[arg(long, value_name = "PROFILE", add = profile_completer())]
     pub source_profile: Option<String>,

@@ -14,6 +14,8 @@ pub const MFA_SESSION_SECONDS: u32 = 43_200;
 #[derive(Default, Debug, Clone)]
 pub struct Request {
     pub target: String,
+    /// TARGET is a role name even if a profile has that name (`--role`).
+    pub as_role: bool,
     pub source_profile: Option<String>,
     pub serial_number: Option<String>,
     pub duration: Option<u32>,
@@ -104,10 +106,13 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
     let (source, mut steps) = if target.starts_with("arn:") {
         check_role_arn(target).map_err(|e| e.hint("expected arn:aws:iam::123456789012:role/NAME"))?;
         role_on_source(profiles, req, Role::Arn(target.to_owned()))?
-    } else if profiles.get(target).is_some() {
+    } else if profiles.get(target).is_some() && !req.as_role {
         chain(profiles, target, &mut Vec::new())?
-    } else if !profiles.similar(target).is_empty() || !valid_role_name(target) {
+    } else if !req.as_role && (!profiles.similar(target).is_empty() || !valid_role_name(target)) {
+        // Most likely a mistyped profile; a role of that name can be asked for with --role.
         return Err(profile::unknown(profiles, target));
+    } else if !valid_role_name(target) {
+        return Err(Error::new(format!("{} is not a valid role name", q(target))).hint("use A-Z a-z 0-9 and +=,.@_-"));
     } else {
         role_on_source(profiles, req, Role::Name(target.to_owned()))?
     };

@@ -148,7 +148,11 @@ pub fn unknown(profiles: &Profiles, name: &str) -> Error {
             profiles.credentials_file.display()
         )
     } else {
-        format!("did you mean {}?", similar.iter().map(|s| q(s)).collect::<Vec<_>>().join(" or "))
+        format!(
+            "did you mean {}? (for a role named {} in the source account, add --role)",
+            similar.iter().map(|s| q(s)).collect::<Vec<_>>().join(" or "),
+            q(name)
+        )
     };
     Error::new("no such profile").profile(name).hint(hint)
 }

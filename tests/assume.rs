@@ -161,6 +161,42 @@ fn sts_calls_go_through_the_proxy_from_the_environment() {
 }
 
 #[test]
+fn profile_keys_and_options_reach_sts() {
+    let proxy = Server::counting(&moto().url);
+    let config = format!(
+        "{CONFIG}\n[profile vendor]\nrole_arn = arn:aws:iam::123456789012:role/ReadOnly\nsource_profile = test_iam_user\n\
+         duration_seconds = 1800\nexternal_id = vendor-42\nrole_session_name = audit\n"
+    );
+    let home = Home::with(&proxy.url, &config, CREDENTIALS);
+    let assume_role = |args: &[&str]| {
+        let out = home.stsenv(&[&["assume"], args, &["--no-cache", "--shell", "bash"]].concat());
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let calls = proxy.all();
+        let call = calls.iter().rev().find(|r| r.action() == "AssumeRole").unwrap().clone();
+        let p = |k: &str| call.param(k).unwrap_or_default();
+        (p("DurationSeconds"), p("ExternalId"), p("RoleSessionName"), p("SerialNumber"), p("TokenCode"), call.signer())
+    };
+    assert_eq!(assume_role(&["vendor"]), ("1800".into(), "vendor-42".into(), "audit".into(), String::new(), String::new(), "AKIAI44QH8DHBEXAMPLE".into()));
+    let overridden = assume_role(&["vendor", "--duration", "45m", "--external-id", "x-1", "--session-name", "me@corp", "--serial-number", MFA, "--token-code", "123456"]);
+    assert_eq!(overridden, ("2700".into(), "x-1".into(), "me@corp".into(), String::new(), String::new(), "AKIAIOSFODNN7EXAMPLE".into()), "the MFA session (moto's key id) signs");
+    assert_eq!(proxy.all().iter().rev().find(|r| r.action() == "GetSessionToken").unwrap().param("SerialNumber").as_deref(), Some(MFA));
+
+    // A role name's source: AWS_PROFILE, then AWS_DEFAULT_PROFILE, then default (AWS CLI v2 order).
+    let signer = |vars: &[(&str, &str)]| {
+        let mut cmd = home.command(bin());
+        cmd.args(["assume", "ReadOnly", "--role", "--token-code", "123456", "--no-cache", "--shell", "bash"]);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{vars:?}: {}", text(&out.stderr));
+        proxy.all().last().unwrap().signer()
+    };
+    assert_eq!(signer(&[("AWS_DEFAULT_PROFILE", "test_iam_user")]), "AKIAI44QH8DHBEXAMPLE");
+    assert_eq!(signer(&[("AWS_DEFAULT_PROFILE", "test_iam_user"), ("AWS_PROFILE", "default")]), "AKIAIOSFODNN7EXAMPLE");
+}
+
+#[test]
 fn dry_run_prints_the_plan_and_calls_nothing() {
     let home = Home::seeds("http://127.0.0.1:9"); // nothing listens there
     let out = home.stsenv(&["assume", "chained", "--dry-run"]);
@@ -197,7 +233,7 @@ fn profile_errors_name_the_profile_the_file_and_the_fix() {
          [profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n"
     );
     let home = Home::with("http://127.0.0.1:9", &config, CREDENTIALS);
-    assert_fails(&home, "s3FullforAsumeRole", "s3FullforAsumeRole", "no such profile; did you mean 's3FullforAssumeRole'?");
+    assert_fails(&home, "s3FullforAsumeRole", "s3FullforAsumeRole", "no such profile; did you mean 's3FullforAssumeRole'? (for a role named 's3FullforAsumeRole' in the source account, add --role)");
     assert_fails(&home, "nosource", "nosource", "its source_profile 'missing' does not exist");
     assert_fails(&home, "nosource", "nosource", "/.aws/config:");
     assert_fails(&home, "loop1", "loop1", "source_profile cycle: loop1 -> loop2 -> loop1");

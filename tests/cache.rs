@@ -181,3 +181,25 @@ fn status_reports_the_identity_and_time_left() {
     let out = home.shell("bash", "STSENV_PROFILE=x STSENV_EXPIRES_AT=1 AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b stsenv status");
     assert!(text(&out.stderr).contains("expired") && !out.status.success(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_cache_hit_starts_no_runtime_no_http_client_and_no_tls() {
+    let home = Home::seeds(&moto().url);
+    let first = assume(&home, &["s3FullforAssumeRole", "--token-code", "123456"]);
+    let log = home.path().join("hit.strace");
+    let out = home
+        .command(require("strace"))
+        .args(["-f", "-e", "trace=openat,socket,connect,clone,clone3", "-o"])
+        .arg(&log)
+        .arg(bin())
+        .args(["assume", "s3FullforAssumeRole", "--shell", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), first);
+    let trace = std::fs::read_to_string(&log).unwrap();
+    // Threads would mean a runtime; sockets an HTTP client; certificate files TLS roots.
+    for sign in ["clone(", "clone3(", "socket(", "connect(", "/etc/ssl", "certs"] {
+        assert!(!trace.contains(sign), "a cache hit did {sign}:\n{trace}");
+    }
+}

@@ -153,6 +153,18 @@ fn the_function_assumes_with_a_typed_code_and_the_hook_warns_then_expires() {
 }
 
 #[test]
+fn bash_array_prompt_command_is_kept() {
+    let home = Home::seeds(&moto().url);
+    let mut sh = Shell::start(&home, "bash", &[]);
+    sh.run("PROMPT_COMMAND=('echo FIRST-$((1 + 1))' 'echo SECOND-$((1 + 2))')");
+    sh.init();
+    sh.init();
+    let out = sh.run("declare -p PROMPT_COMMAND");
+    assert!(out.contains("declare -a PROMPT_COMMAND=([0]=\"__stsenv_hook\" [1]=\"echo FIRST-\\$((1 + 1))\" [2]=\"echo SECOND-\\$((1 + 2))\")"), "{out}");
+    assert!(out.contains("FIRST-2") && out.contains("SECOND-3"), "{out}");
+}
+
+#[test]
 fn failed_assume_through_the_function_returns_non_zero() {
     let home = Home::seeds(&moto().url);
     for kind in ["bash", "zsh", "fish"] {
@@ -302,6 +314,17 @@ fn direnv_loads_unloads_expires_and_renews() {
     // cd in again: the cache answers, no prompt.
     let out = sh.run("cd proj") + &sh.run("echo \"KEY=$AWS_ACCESS_KEY_ID\"");
     assert!(!out.contains("Enter MFA code") && key(&out) == key(&first), "{out}");
+
+    // A renewal in another terminal reloads this directory at its next prompt.
+    std::thread::sleep(Duration::from_millis(1100));
+    let other = home.stsenv(&["assume", "s3FullforAssumeRole", "--refresh", "--shell", "bash"]);
+    assert!(other.status.success(), "{}", text(&other.stderr));
+    let out = sh.run("true") + &sh.run("echo KEY=$AWS_ACCESS_KEY_ID");
+    assert!(out.contains("direnv: loading"), "{out}");
+    let stdout = text(&other.stdout);
+    let renewed_elsewhere = stdout.lines().find_map(|l| l.strip_prefix("export AWS_ACCESS_KEY_ID='")).unwrap();
+    assert_eq!(key(&out), renewed_elsewhere.trim_end_matches('\''), "{out}");
+    let first = out;
 
     // Expiry in a direnv directory: renewed from the cached MFA session, no prompt, and
     // direnv reloads from the rewritten cache entry. (direnv compares mtimes in whole

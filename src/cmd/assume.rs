@@ -10,12 +10,13 @@ pub fn run(args: &AssumeArgs) -> Result<()> {
     // The profile whose endpoint settings apply: the target's own, or the source's.
     let is_arn = args.target.starts_with("arn:");
     let mut profiles = Profiles::load(if is_arn { &source } else { &args.target })?;
-    if !is_arn && profiles.get(&args.target).is_none() {
+    if !is_arn && (args.role || profiles.get(&args.target).is_none()) {
         profiles = Profiles::load(&source)?;
     }
     let common = &args.common;
     let request = Request {
         target: args.target.clone(),
+        as_role: args.role,
         source_profile: args.source_profile.clone(),
         serial_number: common.serial_number.clone(),
         duration: common.duration,
