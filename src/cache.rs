@@ -78,7 +78,8 @@ impl Cache {
 
     pub fn put(&self, key: &str, profile: &str, what: &str, creds: &Credentials) -> Result<()> {
         self.ensure_dir()?;
-        let entry = Entry { version: VERSION, profile: profile.to_owned(), what: what.to_owned(), creds: creds.clone() };
+        let entry =
+            Entry { version: VERSION, profile: profile.to_owned(), what: what.to_owned(), creds: creds.clone() };
         let json = serde_json::to_vec(&entry).map_err(|e| Error::new(e.to_string()))?;
         write_atomic(&self.path(key), &json, None)
     }
@@ -181,8 +182,11 @@ pub fn lock_file(path: &Path) -> Result<File> {
                 std::thread::sleep(Duration::from_millis(25));
             }
             Err(fs::TryLockError::WouldBlock) => {
-                return Err(Error::new(format!("another stsenv held {} for over {limit}s", q(&path.display().to_string())))
-                    .hint("finish or stop the other stsenv, or raise STSENV_LOCK_TIMEOUT"));
+                return Err(Error::new(format!(
+                    "another stsenv held {} for over {limit}s",
+                    q(&path.display().to_string())
+                ))
+                .hint("finish or stop the other stsenv, or raise STSENV_LOCK_TIMEOUT"));
             }
             Err(fs::TryLockError::Error(e)) => {
                 return Err(Error::new(format!("cannot lock {}: {e}", path.display())));

@@ -8,8 +8,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// The keys stsenv owns in a section it writes; other lines of the section are kept.
-const OWNED: [&str; 5] =
-    ["aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token", "x_security_token_expires"];
+const OWNED: [&str; 5] = [
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+    "x_security_token_expires",
+];
 
 pub fn write(path: &Path, section: &str, creds: &Credentials, force: bool, cache: &Cache) -> Result<()> {
     check_name(section)?;
@@ -62,8 +67,10 @@ pub fn edit(text: &str, section: &str, creds: &Credentials, force: bool) -> Resu
     let long_term = body.iter().any(|l| key(l) == Some("aws_access_key_id"))
         && !body.iter().any(|l| key(l) == Some("aws_session_token"));
     if long_term && !force {
-        return Err(Error::new(format!("[{section}] holds long-term keys (no aws_session_token); not overwriting them"))
-            .hint("choose another --write-profile name, or pass --force"));
+        return Err(Error::new(format!(
+            "[{section}] holds long-term keys (no aws_session_token); not overwriting them"
+        ))
+        .hint("choose another --write-profile name, or pass --force"));
     }
 
     let duplicates: Vec<(usize, usize)> = ours.map(|(h, &(i, _))| (i, end_of(h))).collect();

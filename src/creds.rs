@@ -37,7 +37,5 @@ pub fn now() -> i64 {
 
 /// RFC 3339 in UTC ending in `Z`, as `AWS_CREDENTIAL_EXPIRATION` and the AWS CLI use.
 pub fn rfc3339(epoch: i64) -> String {
-    aws_smithy_types::DateTime::from_secs(epoch)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
+    aws_smithy_types::DateTime::from_secs(epoch).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default()
 }

@@ -11,8 +11,7 @@ pub const CHAINED_MAX: u32 = 3_600;
 
 pub fn parse(text: &str) -> Result<u32> {
     let bad = || {
-        Error::new(format!("invalid duration {}", q(text)))
-            .hint("use seconds (3600) or units like 15m, 1h, 1h30m, 12h")
+        Error::new(format!("invalid duration {}", q(text))).hint("use seconds (3600) or units like 15m, 1h, 1h30m, 12h")
     };
     if let Ok(secs) = text.parse::<u32>() {
         return Ok(secs);
@@ -43,8 +42,11 @@ pub fn check(secs: u32, (min, max): (u32, u32), what: &str) -> Result<u32> {
     if (min..=max).contains(&secs) {
         return Ok(secs);
     }
-    Err(Error::new(format!("duration {} is out of range for {what}", human(secs)))
-        .hint(format!("STS accepts {} to {} ({min}-{max} seconds)", human(min), human(max))))
+    Err(Error::new(format!("duration {} is out of range for {what}", human(secs))).hint(format!(
+        "STS accepts {} to {} ({min}-{max} seconds)",
+        human(min),
+        human(max)
+    )))
 }
 
 pub fn human(secs: u32) -> String {

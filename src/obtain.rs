@@ -63,10 +63,10 @@ pub fn obtain(plan: &Plan, opts: &Options) -> Result<Obtained> {
         let (next, owner, what) =
             run_step(plan, i == last, step, &creds, opts, &mut sts).map_err(|e| e.profile(&plan.label))?;
         creds = next;
-        if opts.cache != Mode::Off {
-            if let Err(e) = cache.put(&keys[i], &owner, &what, &creds) {
-                eprintln!("stsenv: warning: {e}");
-            }
+        if opts.cache != Mode::Off
+            && let Err(e) = cache.put(&keys[i], &owner, &what, &creds)
+        {
+            eprintln!("stsenv: warning: {e}");
         }
     }
     Ok(Obtained { creds, cache_file })

@@ -74,6 +74,17 @@ pub struct Mfa {
     pub process: Option<String>,
 }
 
+impl Mfa {
+    /// The device `serial`, named for `profile`, with that profile's `mfa_process`.
+    fn new(profiles: &Profiles, profile: &str, serial: &str) -> Mfa {
+        Mfa {
+            serial: serial.to_owned(),
+            profile: profile.to_owned(),
+            process: profiles.get(profile).and_then(|p| value(p, "mfa_process")).map(str::to_owned),
+        }
+    }
+}
+
 impl Step {
     pub fn mfa(&self) -> Option<&Mfa> {
         match self {
@@ -134,7 +145,7 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
             }
             if let Some(serial) = &req.serial_number {
                 let profile = last.profile.clone().unwrap_or_else(|| target.to_owned());
-                last.mfa = Some(Mfa { serial: serial.clone(), process: mfa_process(profiles, &profile), profile });
+                last.mfa = Some(Mfa::new(profiles, &profile, serial));
             }
         }
         // A profile with plain keys: hand out a session, never the long-term keys themselves.
@@ -175,7 +186,7 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
     let duration = req.duration.unwrap_or(MFA_SESSION_SECONDS);
     duration::check(duration, SESSION_TOKEN, "GetSessionToken").map_err(|e| e.profile(name))?;
     let serial = req.serial_number.clone().or_else(|| value(p, "mfa_serial").map(str::to_owned));
-    let mfa = serial.map(|serial| Mfa { serial, profile: name.to_owned(), process: mfa_process(profiles, name) });
+    let mfa = serial.map(|serial| Mfa::new(profiles, name, &serial));
     Ok(Plan {
         label: name.to_owned(),
         region: checked_region(profiles, name, req.region.clone().or_else(|| value(p, "region").map(str::to_owned)))?,
@@ -198,14 +209,11 @@ fn role_on_source(profiles: &Profiles, req: &Request, role: Role) -> Result<(Sou
             .hint("name one with --source-profile, or set AWS_PROFILE"));
     }
     let (source, mut steps) = chain(profiles, &source_name, &mut Vec::new())?;
-    let serial = req.serial_number.clone().or_else(|| {
-        profiles.get(&source_name).and_then(|p| value(p, "mfa_serial")).map(str::to_owned)
-    });
-    let mfa = serial.map(|serial| Mfa {
-        serial,
-        profile: source_name.clone(),
-        process: mfa_process(profiles, &source_name),
-    });
+    let serial = req
+        .serial_number
+        .clone()
+        .or_else(|| profiles.get(&source_name).and_then(|p| value(p, "mfa_serial")).map(str::to_owned));
+    let mfa = serial.map(|serial| Mfa::new(profiles, &source_name, &serial));
     steps.push(Step::AssumeRole(AssumeRole {
         profile: None,
         session_name: default_session_name(mfa.as_ref()),
@@ -274,14 +282,11 @@ fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Sou
         ),
         None => None,
     };
-    let mfa = value(p, "mfa_serial").map(|serial| Mfa {
-        serial: serial.to_owned(),
-        profile: name.to_owned(),
-        process: mfa_process(profiles, name),
-    });
+    let mfa = value(p, "mfa_serial").map(|serial| Mfa::new(profiles, name, serial));
     let session_name = match value(p, "role_session_name") {
-        Some(n) => checked_session_name(n)
-            .map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_session_name"))))?,
+        Some(n) => {
+            checked_session_name(n).map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_session_name"))))?
+        }
         None => default_session_name(mfa.as_ref()),
     };
     steps.push(Step::AssumeRole(AssumeRole {
@@ -339,9 +344,11 @@ fn keys(profiles: &Profiles, name: &str) -> Result<Source> {
 fn environment(name: &str) -> Result<Source> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
-        return Err(Error::new("credential_source = Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set")
-            .profile(name)
-            .hint("export them, or use source_profile"));
+        return Err(Error::new(
+            "credential_source = Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set",
+        )
+        .profile(name)
+        .hint("export them, or use source_profile"));
     };
     Ok(Source {
         profile: None,
@@ -368,10 +375,6 @@ fn no_credentials(profiles: &Profiles, name: &str, p: &aws_config::profile::Prof
         "put the IAM user's keys in [{name}] of {} (`aws configure --profile {name}`)",
         profiles.credentials_file.display()
     ))
-}
-
-fn mfa_process(profiles: &Profiles, name: &str) -> Option<String> {
-    profiles.get(name).and_then(|p| value(p, "mfa_process")).map(str::to_owned)
 }
 
 /// The region for the output: the first profile in the chain, target first, that names one.
@@ -435,9 +438,7 @@ fn checked_session_name(name: &str) -> Result<String> {
 /// device, else the local user.
 fn default_session_name(mfa: Option<&Mfa>) -> String {
     let from_serial = mfa.and_then(|m| m.serial.rsplit_once(":mfa/")).map(|(_, user)| user.to_owned());
-    let user = from_serial
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_default();
+    let user = from_serial.or_else(|| std::env::var("USER").ok()).unwrap_or_default();
     let mut name: String = user.chars().map(|c| if c.is_ascii() && name_byte(c as u8) { c } else { '-' }).collect();
     name.truncate(64);
     if name.len() < 2 { "stsenv".to_owned() } else { name }

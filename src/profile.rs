@@ -1,9 +1,9 @@
 //! The AWS profile files (`~/.aws/config`, `~/.aws/credentials`), read with the SDK's own parser.
 
 use crate::error::{Error, Result, q};
-use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::EnvConfigValue;
+use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -27,11 +27,10 @@ impl Profiles {
     pub fn load(selected: &str) -> Result<Self> {
         let (fs, env, files) = (Fs::real(), Env::real(), EnvConfigFiles::default());
         let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Owned(selected.to_owned())));
-        let set = block_on_ready(load)?
-            .map_err(|err| {
-                let detail = std::error::Error::source(&err).map_or(String::new(), |s| format!(": {s}"));
-                Error::new(format!("{err}{detail}")).hint("fix the file's syntax")
-            })?;
+        let set = block_on_ready(load)?.map_err(|err| {
+            let detail = std::error::Error::source(&err).map_or(String::new(), |s| format!(": {s}"));
+            Error::new(format!("{err}{detail}")).hint("fix the file's syntax")
+        })?;
         Ok(Profiles {
             set,
             config_file: file_path("AWS_CONFIG_FILE", "config"),
@@ -52,8 +51,7 @@ impl Profiles {
     /// The STS endpoint override, by the SDK's rules: `AWS_ENDPOINT_URL_STS` >
     /// `AWS_ENDPOINT_URL` > the selected profile's `[services]` > its `endpoint_url`.
     pub fn sts_endpoint(&self) -> Option<String> {
-        let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-            .is_ok_and(|v| v.eq_ignore_ascii_case("true"))
+        let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
             || self.set.get("ignore_configured_endpoint_urls").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         if ignore {
             return None;
@@ -95,14 +93,14 @@ fn locate_in(path: &PathBuf, headers: &[String], key: Option<&str>) -> Option<(P
         let trimmed = line.trim();
         if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.split(']').next()) {
             let header = header.split_whitespace().collect::<Vec<_>>().join(" ");
-            in_section = headers.iter().any(|h| *h == header);
+            in_section = headers.contains(&header);
             if in_section && key.is_none() {
                 return Some((path.clone(), index + 1));
             }
-        } else if let (true, Some(key)) = (in_section, key) {
-            if trimmed.split('=').next().is_some_and(|k| k.trim() == key) {
-                return Some((path.clone(), index + 1));
-            }
+        } else if let (true, Some(key)) = (in_section, key)
+            && trimmed.split('=').next().is_some_and(|k| k.trim() == key)
+        {
+            return Some((path.clone(), index + 1));
         }
     }
     None

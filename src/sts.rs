@@ -94,10 +94,8 @@ impl Sts {
             .set_token_code(mfa.as_ref().map(|m| m.code.to_owned()))
             .customize()
             .config_override(overrides(creds, mfa.is_some()));
-        let out = self
-            .runtime
-            .block_on(call.send())
-            .map_err(|e| self.error(&format!("AssumeRole of {}", q(role_arn)), e))?;
+        let out =
+            self.runtime.block_on(call.send()).map_err(|e| self.error(&format!("AssumeRole of {}", q(role_arn)), e))?;
         self.convert(out.credentials())
     }
 
@@ -147,8 +145,10 @@ impl Sts {
             }
             SdkError::TimeoutError(_) => Error::new(format!("{operation}: STS at {at} did not answer in time"))
                 .hint("check the network, HTTPS_PROXY, or STSENV_TIMEOUT"),
-            SdkError::DispatchFailure(_) => Error::new(format!("{operation}: cannot reach STS at {at}: {}", causes(&err)))
-                .hint("check the network, HTTPS_PROXY, and AWS_ENDPOINT_URL / endpoint_url"),
+            SdkError::DispatchFailure(_) => {
+                Error::new(format!("{operation}: cannot reach STS at {at}: {}", causes(&err)))
+                    .hint("check the network, HTTPS_PROXY, and AWS_ENDPOINT_URL / endpoint_url")
+            }
             _ => Error::new(format!("{operation}: bad answer from STS at {at}: {}", causes(&err))),
         }
     }

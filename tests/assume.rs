@@ -22,7 +22,8 @@ fn assume_works_in_bash_zsh_and_fish_against_moto() {
     for shell in SHELLS {
         let home = Home::seeds(&moto.url);
         let bucket = format!("seed-bucket-{shell}");
-        let script = format!("{}\n{}", eval_assume(shell, "s3FullforAssumeRole --token-code 123456"), check_line(&bucket));
+        let script =
+            format!("{}\n{}", eval_assume(shell, "s3FullforAssumeRole --token-code 123456"), check_line(&bucket));
         let out = home.shell(shell, &script);
         let stdout = text(&out.stdout);
         assert!(out.status.success(), "{shell}: {}{stdout}", text(&out.stderr));
@@ -42,12 +43,24 @@ fn output_sets_the_documented_variables() {
     let stdout = text(&out.stdout);
     assert_only_shell_code(&stdout);
     assert!(stdout.starts_with("unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN\n"), "{stdout}");
-    for var in ["AWS_ACCESS_KEY_ID='ASIA", "AWS_SESSION_TOKEN=", "AWS_REGION='ap-northeast-1'", "AWS_DEFAULT_REGION='ap-northeast-1'", "STSENV_PROFILE='s3FullforAssumeRole'"] {
+    for var in [
+        "AWS_ACCESS_KEY_ID='ASIA",
+        "AWS_SESSION_TOKEN=",
+        "AWS_REGION='ap-northeast-1'",
+        "AWS_DEFAULT_REGION='ap-northeast-1'",
+        "STSENV_PROFILE='s3FullforAssumeRole'",
+    ] {
         assert!(stdout.contains(&format!("export {var}")), "{var} missing: {stdout}");
     }
     let expiration = stdout.lines().find_map(|l| l.strip_prefix("export AWS_CREDENTIAL_EXPIRATION='")).unwrap();
     assert!(expiration.len() == 21 && expiration.ends_with("Z'"), "{expiration}");
-    let expires_at: i64 = stdout.lines().find_map(|l| l.strip_prefix("export STSENV_EXPIRES_AT='")).unwrap().trim_end_matches('\'').parse().unwrap();
+    let expires_at: i64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("export STSENV_EXPIRES_AT='"))
+        .unwrap()
+        .trim_end_matches('\'')
+        .parse()
+        .unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     assert!((now + 3000..now + 3700).contains(&expires_at), "default duration is 1h: {expires_at} vs {now}");
     assert!(stdout.contains("export STSENV_VARS='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION STSENV_PROFILE STSENV_EXPIRES_AT STSENV_VARS'"));
@@ -59,7 +72,10 @@ fn seed_002_profile_role_arn_target_bare_role_name_and_chain() {
     let home = Home::seeds(&moto.url);
     let cases = [
         ("test --token-code 123456", "assumed-role/CREATED_ROLE/CREATED_MFA"),
-        ("arn:aws:iam::123456789012:role/s3FullforAssumeRole --token-code 123456", "assumed-role/s3FullforAssumeRole/alice"),
+        (
+            "arn:aws:iam::123456789012:role/s3FullforAssumeRole --token-code 123456",
+            "assumed-role/s3FullforAssumeRole/alice",
+        ),
         ("chained --token-code 123456", "assumed-role/DeployRole/deployer"),
     ];
     for (args, arn) in cases {
@@ -67,10 +83,25 @@ fn seed_002_profile_role_arn_target_bare_role_name_and_chain() {
         assert!(text(&out.stdout).contains(arn), "{args}: {}{}", text(&out.stdout), text(&out.stderr));
     }
     // A role name that is not a profile: taken in the source account, found by GetCallerIdentity.
-    let plain = Home::with(&moto.url, "[default]\nregion = us-east-1\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n", CREDENTIALS);
-    let out = plain.shell("bash", &format!("{}\n{}", eval_assume("bash", "s3FullforAssumeRole --token-code 123456"), check_line("bare-role-bucket")));
+    let plain = Home::with(
+        &moto.url,
+        "[default]\nregion = us-east-1\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n",
+        CREDENTIALS,
+    );
+    let out = plain.shell(
+        "bash",
+        &format!(
+            "{}\n{}",
+            eval_assume("bash", "s3FullforAssumeRole --token-code 123456"),
+            check_line("bare-role-bucket")
+        ),
+    );
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("assumed-role/s3FullforAssumeRole/alice") && stdout.contains("BUCKET"), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("assumed-role/s3FullforAssumeRole/alice") && stdout.contains("BUCKET"),
+        "{stdout}{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -117,7 +148,8 @@ fn source_comes_from_the_profile_files_not_from_temporary_variables_in_the_shell
     );
     let out = home.shell("bash", &script);
     assert!(text(&out.stdout).contains("assumed-role/s3FullforAssumeRole"), "{}", text(&out.stderr));
-    let signers: Vec<String> = proxy.all().iter().filter(|r| r.action() == "GetSessionToken").map(|r| r.signer()).collect();
+    let signers: Vec<String> =
+        proxy.all().iter().filter(|r| r.action() == "GetSessionToken").map(|r| r.signer()).collect();
     assert_eq!(signers, ["AKIAIOSFODNN7EXAMPLE"]);
     assert!(!proxy.all()[0].has_session_token(), "the old session's token was sent");
 }
@@ -127,7 +159,11 @@ fn credential_source_environment_uses_the_environment_keys() {
     let proxy = Server::counting(&moto().url);
     let config = "[profile envrole]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/ReadOnly\ncredential_source = Environment\n";
     let home = Home::with(&proxy.url, config, "");
-    let script = format!("export AWS_ACCESS_KEY_ID=AKIAENVIRONMENTKEY AWS_SECRET_ACCESS_KEY=s\n{}\n{}", eval_assume("bash", "envrole"), check_line(""));
+    let script = format!(
+        "export AWS_ACCESS_KEY_ID=AKIAENVIRONMENTKEY AWS_SECRET_ACCESS_KEY=s\n{}\n{}",
+        eval_assume("bash", "envrole"),
+        check_line("")
+    );
     let out = home.shell("bash", &script);
     assert!(text(&out.stdout).contains("assumed-role/ReadOnly/tester"), "{}", text(&out.stderr));
     assert_eq!(proxy.all().iter().find(|r| r.action() == "AssumeRole").unwrap().signer(), "AKIAENVIRONMENTKEY");
@@ -138,7 +174,10 @@ fn unset_removes_everything_assume_set() {
     let home = Home::seeds(&moto().url);
     for shell in SHELLS {
         let unset = if shell == "fish" { "stsenv unset | source" } else { "eval \"$(stsenv unset)\"" };
-        let script = format!("{}\n{unset}\nenv | grep -E '^(AWS|STSENV)_' | grep -vE '^(AWS_ENDPOINT_URL|STSENV_TIMEOUT|STSENV_NO_COMPLETIONS)='; true", eval_assume(shell, "s3FullforAssumeRole --token-code 123456"));
+        let script = format!(
+            "{}\n{unset}\nenv | grep -E '^(AWS|STSENV)_' | grep -vE '^(AWS_ENDPOINT_URL|STSENV_TIMEOUT|STSENV_NO_COMPLETIONS)='; true",
+            eval_assume(shell, "s3FullforAssumeRole --token-code 123456")
+        );
         let out = home.shell(shell, &script);
         assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
         assert_eq!(text(&out.stdout), "", "{shell} left variables behind");
@@ -155,7 +194,13 @@ fn sts_calls_go_through_the_proxy_from_the_environment() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(proxy.count("GetSessionToken"), 1, "the call did not go through HTTP_PROXY");
     let through_proxy = proxy.all().len();
-    let out = home.command(bin()).args(["assume", "test", "--token-code", "123456", "--no-cache"]).env("HTTP_PROXY", &proxy.url).env("NO_PROXY", "127.0.0.1").output().unwrap();
+    let out = home
+        .command(bin())
+        .args(["assume", "test", "--token-code", "123456", "--no-cache"])
+        .env("HTTP_PROXY", &proxy.url)
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(proxy.all().len(), through_proxy, "NO_PROXY was not honoured");
 }
@@ -176,10 +221,39 @@ fn profile_keys_and_options_reach_sts() {
         let p = |k: &str| call.param(k).unwrap_or_default();
         (p("DurationSeconds"), p("ExternalId"), p("RoleSessionName"), p("SerialNumber"), p("TokenCode"), call.signer())
     };
-    assert_eq!(assume_role(&["vendor"]), ("1800".into(), "vendor-42".into(), "audit".into(), String::new(), String::new(), "AKIAI44QH8DHBEXAMPLE".into()));
-    let overridden = assume_role(&["vendor", "--duration", "45m", "--external-id", "x-1", "--session-name", "me@corp", "--serial-number", MFA, "--token-code", "123456"]);
-    assert_eq!(overridden, ("2700".into(), "x-1".into(), "me@corp".into(), String::new(), String::new(), "AKIAIOSFODNN7EXAMPLE".into()), "the MFA session (moto's key id) signs");
-    assert_eq!(proxy.all().iter().rev().find(|r| r.action() == "GetSessionToken").unwrap().param("SerialNumber").as_deref(), Some(MFA));
+    assert_eq!(
+        assume_role(&["vendor"]),
+        (
+            "1800".into(),
+            "vendor-42".into(),
+            "audit".into(),
+            String::new(),
+            String::new(),
+            "AKIAI44QH8DHBEXAMPLE".into()
+        )
+    );
+    let overridden = assume_role(&[
+        "vendor",
+        "--duration",
+        "45m",
+        "--external-id",
+        "x-1",
+        "--session-name",
+        "me@corp",
+        "--serial-number",
+        MFA,
+        "--token-code",
+        "123456",
+    ]);
+    assert_eq!(
+        overridden,
+        ("2700".into(), "x-1".into(), "me@corp".into(), String::new(), String::new(), "AKIAIOSFODNN7EXAMPLE".into()),
+        "the MFA session (moto's key id) signs"
+    );
+    assert_eq!(
+        proxy.all().iter().rev().find(|r| r.action() == "GetSessionToken").unwrap().param("SerialNumber").as_deref(),
+        Some(MFA)
+    );
 
     // A role name's source: AWS_PROFILE, then AWS_DEFAULT_PROFILE, then default (AWS CLI v2 order).
     let signer = |vars: &[(&str, &str)]| {
@@ -202,7 +276,13 @@ fn dry_run_prints_the_plan_and_calls_nothing() {
     let out = home.stsenv(&["assume", "chained", "--dry-run"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let plan = text(&out.stderr);
-    for part in ["source: keys AKIAIOSFODNN7EXAMPLE of profile 'default'", "1. GetSessionToken for 12h with MFA", "2. AssumeRole 'arn:aws:iam::123456789012:role/s3FullforAssumeRole'", "3. AssumeRole 'arn:aws:iam::123456789012:role/DeployRole' as session 'deployer'", "region: 'ap-northeast-1'"] {
+    for part in [
+        "source: keys AKIAIOSFODNN7EXAMPLE of profile 'default'",
+        "1. GetSessionToken for 12h with MFA",
+        "2. AssumeRole 'arn:aws:iam::123456789012:role/s3FullforAssumeRole'",
+        "3. AssumeRole 'arn:aws:iam::123456789012:role/DeployRole' as session 'deployer'",
+        "region: 'ap-northeast-1'",
+    ] {
         assert!(plan.contains(part), "{part} missing from\n{plan}");
     }
     assert_eq!(text(&out.stdout), "");
@@ -233,28 +313,55 @@ fn profile_errors_name_the_profile_the_file_and_the_fix() {
          [profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n"
     );
     let home = Home::with("http://127.0.0.1:9", &config, CREDENTIALS);
-    assert_fails(&home, "s3FullforAsumeRole", "s3FullforAsumeRole", "no such profile; did you mean 's3FullforAssumeRole'? (for a role named 's3FullforAsumeRole' in the source account, add --role)");
+    assert_fails(
+        &home,
+        "s3FullforAsumeRole",
+        "s3FullforAsumeRole",
+        "no such profile; did you mean 's3FullforAssumeRole'? (for a role named 's3FullforAsumeRole' in the source account, add --role)",
+    );
     assert_fails(&home, "nosource", "nosource", "its source_profile 'missing' does not exist");
     assert_fails(&home, "nosource", "nosource", "/.aws/config:");
     assert_fails(&home, "loop1", "loop1", "source_profile cycle: loop1 -> loop2 -> loop1");
     assert_fails(&home, "badarn", "badarn", "malformed role_arn 'arn:aws:iam::12345:role/X'");
-    assert_fails(&home, "s3FullforAssumeRole --duration 13h", "s3FullforAssumeRole", "duration 13h is out of range for AssumeRole; STS accepts 15m to 12h");
+    assert_fails(
+        &home,
+        "s3FullforAssumeRole --duration 13h",
+        "s3FullforAssumeRole",
+        "duration 13h is out of range for AssumeRole; STS accepts 15m to 12h",
+    );
     assert_fails(&home, "s3FullforAssumeRole --duration 10m", "s3FullforAssumeRole", "out of range");
     assert_fails(&home, "sso", "sso", "SSO profile");
     assert_fails(&home, "\"it's \\$(touch pwned)\\nx\"", "it\\'s $(touch pwned)\\\\nx", "profile names use only");
-    assert_fails(&home, "s3FullforAssumeRole --region \"eu-west-1';x\"", "s3FullforAssumeRole", "invalid region 'eu-west-1\\';x'");
+    assert_fails(
+        &home,
+        "s3FullforAssumeRole --region \"eu-west-1';x\"",
+        "s3FullforAssumeRole",
+        "invalid region 'eu-west-1\\';x'",
+    );
     assert_fails(&home, "test --token-code 12", "test", "6 digits");
-    assert_fails(&home, "s3FullforAssumeRole --token-code 123456", "s3FullforAssumeRole", "cannot reach STS at 'http://127.0.0.1:9'");
+    assert_fails(
+        &home,
+        "s3FullforAssumeRole --token-code 123456",
+        "s3FullforAssumeRole",
+        "cannot reach STS at 'http://127.0.0.1:9'",
+    );
 }
 
 #[test]
 fn sts_errors_are_one_line_with_the_cause() {
     let stub = Server::start(|req| match req.action().as_str() {
-        "GetSessionToken" => sts_error(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."),
+        "GetSessionToken" => {
+            sts_error(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
+        }
         _ => sts_error(400, "ValidationError", "unexpected"),
     });
     let home = Home::seeds(&stub.url);
-    assert_fails(&home, "s3FullforAssumeRole --token-code 123456", "s3FullforAssumeRole", "invalid MFA one time pass code");
+    assert_fails(
+        &home,
+        "s3FullforAssumeRole --token-code 123456",
+        "s3FullforAssumeRole",
+        "invalid MFA one time pass code",
+    );
     // The one-time code is never retried.
     assert_eq!(stub.requests.lock().unwrap().len(), 1);
 
@@ -262,26 +369,49 @@ fn sts_errors_are_one_line_with_the_cause() {
         "AssumeRole" => sts_error(403, "ExpiredToken", "The security token included in the request is expired"),
         _ => sts_error(400, "ValidationError", "unexpected"),
     });
-    let home = Home::with(&stub.url, CONFIG, &format!("{CREDENTIALS}\n[mfa]\naws_access_key_id = ASIAOLD\naws_secret_access_key = s\naws_session_token = t\n"));
-    std::fs::write(home.aws_file("config"), format!("{CONFIG}\n[profile viamfa]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = mfa\n")).unwrap();
+    let home = Home::with(
+        &stub.url,
+        CONFIG,
+        &format!(
+            "{CREDENTIALS}\n[mfa]\naws_access_key_id = ASIAOLD\naws_secret_access_key = s\naws_session_token = t\n"
+        ),
+    );
+    std::fs::write(
+        home.aws_file("config"),
+        format!("{CONFIG}\n[profile viamfa]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = mfa\n"),
+    )
+    .unwrap();
     assert_fails(&home, "viamfa", "viamfa", "ExpiredToken");
 
     let stub = Server::start(|_| sts_error(400, "Throttling", "Rate exceeded"));
-    let home = Home::with(&stub.url, "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\n", CREDENTIALS);
+    let home = Home::with(
+        &stub.url,
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\n",
+        CREDENTIALS,
+    );
     assert_fails(&home, "r", "r", "Throttling: Rate exceeded");
     assert_eq!(stub.requests.lock().unwrap().len(), 3, "throttling without an MFA code is retried");
 
     let stub = Server::start(|_| sts_error(503, "ServiceUnavailable", "Service is unavailable"));
-    let home = Home::with(&stub.url, "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\n", CREDENTIALS);
+    let home = Home::with(
+        &stub.url,
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\n",
+        CREDENTIALS,
+    );
     assert_fails(&home, "r", "r", "ServiceUnavailable");
 
     let stub = Server::start(|_| Reply::Slow { delay: Duration::from_secs(8) });
-    let home = Home::with(&stub.url, "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\n", CREDENTIALS);
+    let home = Home::with(
+        &stub.url,
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\n",
+        CREDENTIALS,
+    );
     assert_fails(&home, "r", "r", "did not answer in time");
 }
 
 /// Values that try to break out of quoting, in every place a value can come from.
-const HOSTILE: &str = "it's $(touch pwned) `touch pwned` \"; touch pwned; echo \\ \\' \\\\ ü 日本 $HOME\n; touch pwned #";
+const HOSTILE: &str =
+    "it's $(touch pwned) `touch pwned` \"; touch pwned; echo \\ \\' \\\\ ü 日本 $HOME\n; touch pwned #";
 
 #[test]
 fn hostile_values_eval_to_themselves_in_every_shell() {
@@ -290,11 +420,15 @@ fn hostile_values_eval_to_themselves_in_every_shell() {
     let secret = HOSTILE.to_owned();
     let stub = Server::start(move |req| match req.action().as_str() {
         "GetCallerIdentity" => sts_identity("arn:aws:iam::123456789012:user/alice"),
-        action => sts_credentials(action, "ASIA'$(touch pwned)", &secret, &format!("tok{HOSTILE}"), "2099-01-01T00:00:00Z"),
+        action => {
+            sts_credentials(action, "ASIA'$(touch pwned)", &secret, &format!("tok{HOSTILE}"), "2099-01-01T00:00:00Z")
+        }
     });
     let profile = "evil%user@corp:dev+1/x.y_z-";
     let region = "eu-west-1";
-    let config = format!("[profile {profile}]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\nregion = {region}\n");
+    let config = format!(
+        "[profile {profile}]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\nregion = {region}\n"
+    );
     let home = Home::with(&stub.url, &config, CREDENTIALS);
     let expected = [
         ("AWS_ACCESS_KEY_ID", "ASIA'$(touch pwned)".to_owned()),

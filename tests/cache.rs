@@ -68,7 +68,16 @@ fn two_roles_with_one_mfa_device_prompt_once() {
 fn longer_than_an_hour_calls_assume_role_with_the_code_and_says_so() {
     let proxy = Server::counting(&moto().url);
     let home = Home::seeds(&proxy.url);
-    let out = home.stsenv(&["assume", "s3FullforAssumeRole", "--duration", "2h", "--token-code", "222222", "--shell", "bash"]);
+    let out = home.stsenv(&[
+        "assume",
+        "s3FullforAssumeRole",
+        "--duration",
+        "2h",
+        "--token-code",
+        "222222",
+        "--shell",
+        "bash",
+    ]);
     assert!(out.status.success());
     assert!(text(&out.stderr).contains("longer than the 1h AWS allows with an MFA session"), "{}", text(&out.stderr));
     let calls = proxy.all();
@@ -81,8 +90,9 @@ fn longer_than_an_hour_calls_assume_role_with_the_code_and_says_so() {
 fn ten_concurrent_assumes_make_one_sts_call_each_step() {
     let proxy = Server::counting(&moto().url);
     let home = Home::seeds(&proxy.url);
-    let children: Vec<_> =
-        (0..10).map(|_| home.spawn(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"])).collect();
+    let children: Vec<_> = (0..10)
+        .map(|_| home.spawn(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]))
+        .collect();
     let outputs: Vec<_> = children.into_iter().map(|c| wait_output(c, std::time::Duration::from_secs(60))).collect();
     for out in &outputs {
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -117,7 +127,11 @@ fn corrupt_or_expired_entries_are_replaced_and_modes_are_private() {
     let text = std::fs::read_to_string(&role_entry).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let at = text.split("\"expires_at\":").nth(1).unwrap().split(['}', ',']).next().unwrap();
-    std::fs::write(&role_entry, text.replace(&format!("\"expires_at\":{at}"), &format!("\"expires_at\":{}", now + 200))).unwrap();
+    std::fs::write(
+        &role_entry,
+        text.replace(&format!("\"expires_at\":{at}"), &format!("\"expires_at\":{}", now + 200)),
+    )
+    .unwrap();
     assume(&home, &["readonly"]);
     assert_eq!(proxy.count("AssumeRole"), 3, "an entry inside the margin is renewed");
     assert_eq!(proxy.count("GetSessionToken"), 1);
@@ -133,11 +147,15 @@ fn session_works_against_moto_and_lists_in_the_cache() {
         } else {
             "eval \"$(stsenv session --token-code 123456)\" || exit 1"
         };
-        let out = home.shell(shell, &format!("{run}\n{}\nstsenv cache list", check_line(&format!("session-bucket-{shell}"))));
+        let out =
+            home.shell(shell, &format!("{run}\n{}\nstsenv cache list", check_line(&format!("session-bucket-{shell}"))));
         let stdout = text(&out.stdout);
         assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
         assert!(stdout.contains("ARN arn:aws:") && stdout.contains("BUCKET session-bucket"), "{shell}: {stdout}");
-        assert!(stdout.contains("default\tGetSessionToken\t11h59m") || stdout.contains("default\tGetSessionToken\t12h"), "{shell}: {stdout}");
+        assert!(
+            stdout.contains("default\tGetSessionToken\t11h59m") || stdout.contains("default\tGetSessionToken\t12h"),
+            "{shell}: {stdout}"
+        );
     }
     let home = Home::seeds(&moto.url);
     let out = home.stsenv(&["session", "--token-code", "123456", "--duration", "37h"]);
@@ -163,7 +181,9 @@ fn cache_clear_removes_one_profile_or_all() {
 #[test]
 fn mfa_process_supplies_the_code() {
     let proxy = Server::counting(&moto().url);
-    let config = format!("{CONFIG}\n[profile ykman]\nrole_arn = arn:aws:iam::123456789012:role/ReadOnly\nsource_profile = test_iam_user\nmfa_serial = {MFA}\nmfa_process = printf '%s\\n' 424242\n");
+    let config = format!(
+        "{CONFIG}\n[profile ykman]\nrole_arn = arn:aws:iam::123456789012:role/ReadOnly\nsource_profile = test_iam_user\nmfa_serial = {MFA}\nmfa_process = printf '%s\\n' 424242\n"
+    );
     let home = Home::with(&proxy.url, &config, CREDENTIALS);
     let out = home.stsenv_detached(&["assume", "ykman", "--shell", "bash"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -173,12 +193,20 @@ fn mfa_process_supplies_the_code() {
 #[test]
 fn status_reports_the_identity_and_time_left() {
     let home = Home::seeds(&moto().url);
-    let script = "eval \"$(stsenv assume s3FullforAssumeRole --token-code 123456)\"\nstsenv status\nstsenv status --short";
+    let script =
+        "eval \"$(stsenv assume s3FullforAssumeRole --token-code 123456)\"\nstsenv status\nstsenv status --short";
     let out = home.shell("bash", script);
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("identity: arn:aws:sts::123456789012:assumed-role/s3FullforAssumeRole/alice"), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("identity: arn:aws:sts::123456789012:assumed-role/s3FullforAssumeRole/alice"),
+        "{stdout}{}",
+        text(&out.stderr)
+    );
     assert!(stdout.contains("s3FullforAssumeRole 59m") || stdout.contains("s3FullforAssumeRole 60m"), "{stdout}");
-    let out = home.shell("bash", "STSENV_PROFILE=x STSENV_EXPIRES_AT=1 AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b stsenv status");
+    let out = home.shell(
+        "bash",
+        "STSENV_PROFILE=x STSENV_EXPIRES_AT=1 AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b stsenv status",
+    );
     assert!(text(&out.stderr).contains("expired") && !out.status.success(), "{}", text(&out.stderr));
 }
 

@@ -38,14 +38,38 @@ fn write_profile(home: &Home, section: &str, extra: &[&str]) -> std::process::Ou
 }
 
 const CORPUS: &[(&str, &str)] = &[
-    ("seed 004", "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\n[mfa]\naws_access_key_id = ASIAOLD\naws_secret_access_key = old\naws_session_token = oldtoken\n"),
-    ("comments and order", "# my keys\n[default]\n; work account\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\n\n[mfa]\n# refreshed by stsenv\naws_access_key_id = ASIAOLD\nregion = eu-west-1\naws_secret_access_key = old\naws_session_token = oldtoken\n\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = other\n# trailing comment\n"),
-    ("CRLF", "[default]\r\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\r\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\r\n\r\n[other]\r\naws_access_key_id = AKIAOTHER\r\naws_secret_access_key = other\r\n"),
-    ("unicode", "# 開発用のキー — ünïcode\n[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n# 本番 🙂\n"),
-    ("no final newline", "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-    ("section last, no final newline", "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\n[mfa]\naws_access_key_id = ASIAOLD\naws_secret_access_key = old\naws_session_token = oldtoken"),
-    ("duplicate sections", "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n[mfa]\naws_access_key_id = ASIAOLD1\naws_secret_access_key = old\naws_session_token = t1\n[ mfa ]\naws_session_token = t2\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = other\n"),
-    ("[default] only", "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"),
+    (
+        "seed 004",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\n[mfa]\naws_access_key_id = ASIAOLD\naws_secret_access_key = old\naws_session_token = oldtoken\n",
+    ),
+    (
+        "comments and order",
+        "# my keys\n[default]\n; work account\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\n\n[mfa]\n# refreshed by stsenv\naws_access_key_id = ASIAOLD\nregion = eu-west-1\naws_secret_access_key = old\naws_session_token = oldtoken\n\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = other\n# trailing comment\n",
+    ),
+    (
+        "CRLF",
+        "[default]\r\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\r\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\r\n\r\n[other]\r\naws_access_key_id = AKIAOTHER\r\naws_secret_access_key = other\r\n",
+    ),
+    (
+        "unicode",
+        "# 開発用のキー — ünïcode\n[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n# 本番 🙂\n",
+    ),
+    (
+        "no final newline",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
+    (
+        "section last, no final newline",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n\n[mfa]\naws_access_key_id = ASIAOLD\naws_secret_access_key = old\naws_session_token = oldtoken",
+    ),
+    (
+        "duplicate sections",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n[mfa]\naws_access_key_id = ASIAOLD1\naws_secret_access_key = old\naws_session_token = t1\n[ mfa ]\naws_session_token = t2\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = other\n",
+    ),
+    (
+        "[default] only",
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+    ),
 ];
 
 #[test]
@@ -60,7 +84,11 @@ fn writing_a_section_keeps_every_other_byte_and_botocore_reads_it() {
         assert_eq!(text(&out.stdout), "", "{name}: --write-profile prints no shell code");
         let written = std::fs::read_to_string(&path).unwrap();
         if original.contains("[mfa]") {
-            assert_eq!(outside(&written, "mfa"), outside(original, "mfa"), "{name}: bytes outside [mfa] changed:\n{written}");
+            assert_eq!(
+                outside(&written, "mfa"),
+                outside(original, "mfa"),
+                "{name}: bytes outside [mfa] changed:\n{written}"
+            );
         } else {
             assert!(written.starts_with(original), "{name}: the file was not kept as its prefix:\n{written}");
         }
@@ -70,7 +98,10 @@ fn writing_a_section_keeps_every_other_byte_and_botocore_reads_it() {
         }
         assert_eq!(written.matches("aws_session_token").count(), 1, "{name}: {written}");
         if name.contains("comments") {
-            assert!(written.contains("[mfa]\n# refreshed by stsenv\n") && written.contains("region = eu-west-1"), "{written}");
+            assert!(
+                written.contains("[mfa]\n# refreshed by stsenv\n") && written.contains("region = eu-west-1"),
+                "{written}"
+            );
         }
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640, "{name}: mode");
         let read = botocore_reads(&home, "mfa");
@@ -84,7 +115,11 @@ fn writing_a_section_keeps_every_other_byte_and_botocore_reads_it() {
 fn empty_or_missing_files_and_symlinks() {
     let home = Home::with(&moto().url, "[default]\nregion = us-east-1\n", "");
     // Source keys come from the config file here, so the credentials file can be anything.
-    std::fs::write(home.aws_file("config"), "[default]\nregion = us-east-1\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n").unwrap();
+    std::fs::write(
+        home.aws_file("config"),
+        "[default]\nregion = us-east-1\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n",
+    )
+    .unwrap();
     let path = home.aws_file("credentials");
     assert!(write_profile(&home, "mfa", &[]).status.success());
     assert!(std::fs::read_to_string(&path).unwrap().starts_with("[mfa]\naws_access_key_id = "));
@@ -117,8 +152,9 @@ fn long_term_keys_are_not_overwritten_without_force() {
 #[test]
 fn twenty_concurrent_writers_lose_nothing() {
     let home = Home::seeds(&moto().url);
-    let children: Vec<_> =
-        (0..20).map(|i| home.spawn(&["session", "--token-code", "123456", "--write-profile", &format!("s{i}")])).collect();
+    let children: Vec<_> = (0..20)
+        .map(|i| home.spawn(&["session", "--token-code", "123456", "--write-profile", &format!("s{i}")]))
+        .collect();
     for child in children {
         let out = wait_output(child, std::time::Duration::from_secs(60));
         assert!(out.status.success(), "{}", text(&out.stderr));

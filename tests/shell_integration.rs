@@ -34,7 +34,8 @@ impl Shell {
         let mut shell = Shell { pty, kind, marks: 0 };
         match kind {
             // Builtins only, so that the fork count below is the hook's alone.
-            "fish" => shell.run("function fish_prompt; echo -n 'PROMPT> '; end; function fish_title; end; set -g fish_greeting"),
+            "fish" => shell
+                .run("function fish_prompt; echo -n 'PROMPT> '; end; function fish_title; end; set -g fish_greeting"),
             "zsh" => shell.run("PROMPT='PROMPT> '; unset RPROMPT"),
             _ => String::new(),
         };
@@ -131,18 +132,26 @@ fn the_function_assumes_with_a_typed_code_and_the_hook_warns_then_expires() {
         assert!(out.contains("assumed-role/s3FullforAssumeRole/alice"), "{kind}: {out}");
         assert!(out.contains("USER-HOOK-5"), "{kind}: the user's own hook stopped running: {out}");
         let out = sh.run("echo \"[$STSENV_PROMPT]\"");
-        assert!(out.contains("[s3FullforAssumeRole 59m]") || out.contains("[s3FullforAssumeRole 60m]"), "{kind}: {out}");
+        assert!(
+            out.contains("[s3FullforAssumeRole 59m]") || out.contains("[s3FullforAssumeRole 60m]"),
+            "{kind}: {out}"
+        );
 
         // Inside the warning window: one warning (at the next prompt), once.
         let out = sh.run(&seconds_from_now(kind, 150));
-        assert!(out.contains("stsenv: s3FullforAssumeRole expires in 3 min; renew: stsenv assume s3FullforAssumeRole"), "{kind}: {out}");
+        assert!(
+            out.contains("stsenv: s3FullforAssumeRole expires in 3 min; renew: stsenv assume s3FullforAssumeRole"),
+            "{kind}: {out}"
+        );
         let out = sh.run("true");
         assert!(!out.contains("expires in"), "{kind}: warned twice: {out}");
 
         // Past the end: the variables go, with one line that says how to renew.
         let out = sh.run(&seconds_from_now(kind, -1));
         assert!(out.contains("stsenv: credentials for s3FullforAssumeRole expired and were removed; renew: stsenv assume s3FullforAssumeRole"), "{kind}: {out}");
-        let out = sh.run("env | grep -c -E '^(AWS_(ACCESS|SECRET|SESSION|REGION|CREDENTIAL)|STSENV_(PROFILE|VARS|EXPIRES|PROMPT))'");
+        let out = sh.run(
+            "env | grep -c -E '^(AWS_(ACCESS|SECRET|SESSION|REGION|CREDENTIAL)|STSENV_(PROFILE|VARS|EXPIRES|PROMPT))'",
+        );
         assert!(out.lines().any(|l| l.trim() == "0"), "{kind}: variables left: {out}");
 
         // `stsenv unset` through the function.
@@ -230,7 +239,9 @@ fn the_hook_starts_no_process_while_a_session_is_live() {
         // fish runs helper threads (CLONE_THREAD); those are not processes.
         let forks: Vec<&str> = trace
             .lines()
-            .filter(|l| ["fork(", "clone(", "clone3(", "execve("].iter().any(|s| l.contains(s)) && !l.contains("CLONE_THREAD"))
+            .filter(|l| {
+                ["fork(", "clone(", "clone3(", "execve("].iter().any(|s| l.contains(s)) && !l.contains("CLONE_THREAD")
+            })
             .collect();
         assert!(forks.is_empty(), "{kind}: processes started during 6 prompts:\n{trace}");
     }
@@ -256,7 +267,8 @@ fn init_scripts_pass_their_linters_and_load_under_strict_mode() {
     }
     // People run shells with `set -euo pipefail`: loading prints nothing and fails nothing.
     for kind in ["bash", "zsh"] {
-        let script = format!("set -euo pipefail\neval \"$(stsenv init {kind})\"\neval \"$(stsenv init {kind})\"\necho LOADED");
+        let script =
+            format!("set -euo pipefail\neval \"$(stsenv init {kind})\"\neval \"$(stsenv init {kind})\"\necho LOADED");
         let mut cmd = home.command(require(kind));
         cmd.env_remove("STSENV_NO_COMPLETIONS");
         if kind == "zsh" {
@@ -353,7 +365,12 @@ fn plain_eval_in_envrc_works_too() {
     home.command(&direnv).arg("allow").arg(&project).output().unwrap();
     let out = home
         .command(&direnv)
-        .args(["exec", project.to_str().unwrap(), "python", repo().join("tests/support/aws_check.py").to_str().unwrap()])
+        .args([
+            "exec",
+            project.to_str().unwrap(),
+            "python",
+            repo().join("tests/support/aws_check.py").to_str().unwrap(),
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();

@@ -24,14 +24,19 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
         return Err(Error::new("no AWS credentials in the environment").hint("run `stsenv assume PROFILE`"));
     };
-    if let (Some(label), Some(left)) = (&label, left) {
-        if left <= 0 {
-            return Err(Error::new(format!("the credentials expired {} ago", human((-left) as u32)))
-                .profile(label)
-                .hint(renew(label)));
-        }
+    if let (Some(label), Some(left)) = (&label, left)
+        && left <= 0
+    {
+        return Err(Error::new(format!("the credentials expired {} ago", human((-left) as u32)))
+            .profile(label)
+            .hint(renew(label)));
     }
-    let creds = Credentials { access_key_id: id, secret_access_key: secret, session_token: var("AWS_SESSION_TOKEN"), expires_at };
+    let creds = Credentials {
+        access_key_id: id,
+        secret_access_key: secret,
+        session_token: var("AWS_SESSION_TOKEN"),
+        expires_at,
+    };
     let profiles = Profiles::load(&profile::default_profile())?;
     let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"));
     let sts = Sts::new(region.as_deref(), profiles.sts_endpoint().as_deref())?;

@@ -39,9 +39,14 @@ impl Request {
 }
 
 pub enum Reply {
-    Xml { status: u16, body: String },
+    Xml {
+        status: u16,
+        body: String,
+    },
     /// Answer after a pause (for timeouts).
-    Slow { delay: Duration },
+    Slow {
+        delay: Duration,
+    },
     /// Bytes to send as they are (a forwarded response).
     Raw(Vec<u8>),
 }
@@ -88,11 +93,10 @@ fn serve(stream: TcpStream, handler: &(dyn Fn(&Request) -> Reply + Send + Sync),
     while let Some(req) = read_message(&mut reader) {
         seen.lock().unwrap().push(req.clone());
         let bytes = match handler(&req) {
-            Reply::Xml { status, body } => format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .into_bytes(),
+            Reply::Xml { status, body } => {
+                format!("HTTP/1.1 {status} X\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{body}", body.len())
+                    .into_bytes()
+            }
             Reply::Slow { delay } => {
                 std::thread::sleep(delay);
                 return;

@@ -165,7 +165,14 @@ impl Home {
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new(program);
         let venv_bin = venv("python").parent().unwrap().to_owned();
-        let path = std::env::join_paths([bin().parent().unwrap(), &venv_bin, Path::new("/usr/local/bin"), Path::new("/usr/bin"), Path::new("/bin")]).unwrap();
+        let path = std::env::join_paths([
+            bin().parent().unwrap(),
+            &venv_bin,
+            Path::new("/usr/local/bin"),
+            Path::new("/usr/bin"),
+            Path::new("/bin"),
+        ])
+        .unwrap();
         cmd.env_clear()
             .env("HOME", self.path())
             .env("PATH", path)
@@ -185,7 +192,13 @@ impl Home {
 
     /// Starts stsenv in the background (for concurrency tests); see `wait_output`.
     pub fn spawn(&self, args: &[&str]) -> Child {
-        self.command(bin()).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+        self.command(bin())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
     }
 
     /// Runs `script` in a real shell (`bash -c`, `zsh -c`, `fish -c`).
