@@ -30,7 +30,8 @@ __stsenv_hook() {
         [[ -z ${STSENV_PROMPT+x} ]] || unset STSENV_PROMPT
         return "$__stsenv_status"
     fi
-    local __stsenv_now __stsenv_left
+    local __stsenv_now __stsenv_left __stsenv_warn=${STSENV_WARN_MINUTES:-5}
+    [[ $__stsenv_warn =~ ^[0-9]+$ ]] || __stsenv_warn=5
     if [[ -n ${EPOCHSECONDS-} ]]; then
         __stsenv_now=$EPOCHSECONDS
     else
@@ -40,7 +41,7 @@ __stsenv_hook() {
     if ((__stsenv_left > 0)); then
         export STSENV_PROMPT="${STSENV_PROFILE-} $((__stsenv_left / 60))m"
     fi
-    if ((__stsenv_left > ${STSENV_WARN_MINUTES:-5} * 60)) || [[ ${__stsenv_warned-} == "$STSENV_EXPIRES_AT" ]]; then
+    if ((__stsenv_left > __stsenv_warn * 60)) || [[ ${__stsenv_warned-} == "$STSENV_EXPIRES_AT" ]]; then
         ((__stsenv_left > 0)) && return "$__stsenv_status"
     fi
     __stsenv_warned=$STSENV_EXPIRES_AT

@@ -32,8 +32,10 @@ __stsenv_hook() {
         return 0
     fi
     local -i left=$(( STSENV_EXPIRES_AT - EPOCHSECONDS ))
+    local warn=${STSENV_WARN_MINUTES:-5}
+    [[ $warn =~ '^[0-9]+$' ]] || warn=5
     (( left > 0 )) && export STSENV_PROMPT="${STSENV_PROFILE-} $(( left / 60 ))m"
-    if (( left > ${STSENV_WARN_MINUTES:-5} * 60 )) || [[ ${__stsenv_warned-} == $STSENV_EXPIRES_AT ]]; then
+    if (( left > warn * 60 )) || [[ ${__stsenv_warned-} == $STSENV_EXPIRES_AT ]]; then
         (( left > 0 )) && return 0
     fi
     typeset -g __stsenv_warned=$STSENV_EXPIRES_AT

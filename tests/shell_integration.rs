@@ -174,6 +174,28 @@ fn bash_array_prompt_command_is_kept() {
 }
 
 #[test]
+fn the_hook_does_no_arithmetic_or_unset_on_hostile_variables() {
+    let home = Home::seeds(&moto().url);
+    for kind in ["bash", "zsh", "fish"] {
+        let hostile = [
+            ("STSENV_EXPIRES_AT", "x[$(touch pwned1)]"),
+            ("STSENV_WARN_MINUTES", "a[$(touch pwned2)]"),
+            ("STSENV_VARS", "PATH HOME AWS_X;touch${IFS}pwned3"),
+        ];
+        let mut sh = Shell::start(&home, kind, &hostile);
+        sh.init();
+        sh.run("true");
+        // A numeric expiry in the past, with the hostile warn and vars values still there.
+        sh.run(&seconds_from_now(kind, -1));
+        let out = sh.run("echo \"PATH-KEPT=[$HOME]\"");
+        assert!(out.contains(&format!("PATH-KEPT=[{}]", home.path().display())), "{kind}: {out}");
+        for f in ["pwned1", "pwned2", "pwned3"] {
+            assert!(!home.path().join(f).exists(), "{kind}: {f} ran");
+        }
+    }
+}
+
+#[test]
 fn failed_assume_through_the_function_returns_non_zero() {
     let home = Home::seeds(&moto().url);
     for kind in ["bash", "zsh", "fish"] {
