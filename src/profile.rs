@@ -140,8 +140,9 @@ pub fn unknown(profiles: &Profiles, name: &str) -> Error {
     let hint = if !valid {
         "profile names use only A-Z a-z 0-9 and _-/.%@:+".to_owned()
     } else if similar.is_empty() {
+        let header = if name == "default" { "[default]".to_owned() } else { format!("[profile {name}]") };
         format!(
-            "add [profile {name}] to {} or [{name}] to {}",
+            "add {header} to {} or [{name}] to {}",
             profiles.config_file.display(),
             profiles.credentials_file.display()
         )
