@@ -73,27 +73,29 @@ pub fn edit(text: &str, section: &str, creds: &Credentials, force: bool) -> Resu
         .hint("choose another --write-profile name, or pass --force"));
     }
 
+    let owned = |line: &str| key(line).is_some_and(|k| OWNED.contains(&k));
+    let block: String = keys.iter().map(|k| format!("{k}{newline}")).collect();
     let duplicates: Vec<(usize, usize)> = ours.map(|(h, &(i, _))| (i, end_of(h))).collect();
-    let mut out = String::with_capacity(text.len() + 512);
+    let mut out = String::with_capacity(text.len() + block.len());
+    // Our keys go where the section's first owned key was, else right under the header.
     let mut written = false;
     for (i, line) in lines.iter().enumerate() {
         if duplicates.iter().any(|&(from, to)| (from..to).contains(&i)) {
             continue;
         }
-        let in_body = i > start && i < end_of(first);
-        if in_body && key(line).is_some_and(|k| OWNED.contains(&k)) {
+        if i > start && i < end_of(first) && owned(line) {
             if !written {
-                out += &keys.iter().map(|k| format!("{k}{newline}")).collect::<String>();
+                out += &block;
                 written = true;
             }
             continue;
         }
         out += line;
-        if i == start && !written && !body.iter().any(|l| key(l).is_some_and(|k| OWNED.contains(&k))) {
+        if i == start && !body.iter().any(|l| owned(l)) {
             if !line.ends_with('\n') {
                 out += newline;
             }
-            out += &keys.iter().map(|k| format!("{k}{newline}")).collect::<String>();
+            out += &block;
             written = true;
         }
     }
