@@ -86,7 +86,7 @@ pub struct Common {
     #[arg(long, short = 'd', value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<u32>,
     /// The 6-digit MFA code, instead of asking on the terminal
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, value_name = "CODE", value_parser = parse_token_code)]
     pub token_code: Option<String>,
     /// MFA device ARN [default: the profile's mfa_serial]
     #[arg(long, value_name = "ARN")]
@@ -176,6 +176,10 @@ pub enum CacheAction {
         #[arg(add = profile_completer())]
         profile: Option<String>,
     },
+}
+
+fn parse_token_code(text: &str) -> Result<String, String> {
+    crate::mfa::checked(text.trim()).map_err(|e| e.to_string())
 }
 
 fn parse_duration(text: &str) -> Result<u32, String> {

@@ -11,8 +11,13 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print(); // bare `stsenv`: the whole help, on stderr
+            fail_eval();
+            return ExitCode::from(2);
+        }
         Err(err) => {
-            let _ = err.print();
+            eprintln!("stsenv: {}", one_line(&err.render().to_string()));
             fail_eval();
             return ExitCode::from(2);
         }
@@ -34,6 +39,19 @@ fn main() -> ExitCode {
             ExitCode::from(101)
         }
     }
+}
+
+/// clap's usage error as one line, like every other error: its text up to the usage block.
+fn one_line(rendered: &str) -> String {
+    rendered
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_start_matches("error: ")
+        .to_owned()
 }
 
 /// stdout is eval'd: make the eval fail too.

@@ -136,7 +136,7 @@ pub fn value<'a>(profile: &'a Profile, key: &str) -> Option<&'a str> {
 
 pub fn unknown(profiles: &Profiles, name: &str) -> Error {
     let similar = profiles.similar(name);
-    let valid = name.chars().all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c));
+    let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c));
     let hint = if !valid {
         "profile names use only A-Z a-z 0-9 and _-/.%@:+".to_owned()
     } else if similar.is_empty() {

@@ -291,15 +291,19 @@ fn dry_run_prints_the_plan_and_calls_nothing() {
 /// Runs a failing assume through eval in bash and checks the contract: one line on stderr
 /// naming the profile, non-zero exit, and an eval that fails and changes nothing.
 fn assert_fails(home: &Home, args: &str, profile: &str, cause: &str) {
+    assert_fails_as(home, args, 1, &format!("stsenv: profile '{profile}': "), cause);
+}
+
+fn assert_fails_as(home: &Home, args: &str, code: i32, prefix: &str, cause: &str) {
     let script = format!(
         "before=$(env | sort)\nout=$(stsenv assume {args} --shell bash); code=$?\neval \"$out\"; evalcode=$?\n\
          [ \"$before\" = \"$(env | sort)\" ] && same=yes || same=no\necho \"code=$code eval=$evalcode same=$same\""
     );
     let out = home.shell("bash", &script);
     let stderr = text(&out.stderr);
-    assert_eq!(text(&out.stdout).trim(), "code=1 eval=1 same=yes", "{args}: {stderr}");
+    assert_eq!(text(&out.stdout).trim(), format!("code={code} eval=1 same=yes"), "{args}: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "{args}: one line expected: {stderr}");
-    assert!(stderr.starts_with(&format!("stsenv: profile '{profile}': ")), "{args}: {stderr}");
+    assert!(stderr.starts_with(prefix), "{args}: {stderr}");
     assert!(stderr.contains(cause), "{args}: expected {cause:?} in {stderr}");
 }
 
@@ -338,7 +342,21 @@ fn profile_errors_name_the_profile_the_file_and_the_fix() {
         "s3FullforAssumeRole",
         "invalid region 'eu-west-1\\';x'",
     );
-    assert_fails(&home, "test --token-code 12", "test", "6 digits");
+    // Usage errors, from clap, keep the contract too.
+    assert_fails_as(
+        &home,
+        "test --token-code 12",
+        2,
+        "stsenv: invalid value '12' for '--token-code <CODE>'",
+        "6 digits",
+    );
+    assert_fails_as(
+        &home,
+        "",
+        2,
+        "stsenv: the following required arguments were not provided:",
+        "<PROFILE|ROLE_ARN|ROLE_NAME>",
+    );
     assert_fails(
         &home,
         "s3FullforAssumeRole --token-code 123456",
