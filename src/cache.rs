@@ -2,7 +2,7 @@
 //! named by a hash of everything that changes the result, written atomically (0600 in a
 //! 0700 directory), with a lock file per entry so terminals share one STS call.
 
-use crate::creds::{Credentials, now};
+use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -193,9 +193,4 @@ pub fn lock_file(path: &Path) -> Result<File> {
             }
         }
     }
-}
-
-/// Seconds until an entry expires (negative once it has), for `cache list`.
-pub fn seconds_left(entry: &Entry) -> i64 {
-    entry.creds.expires_at.map_or(0, |at| at - now())
 }

@@ -20,8 +20,7 @@ pub struct Obtained {
     pub cache_file: Option<PathBuf>,
 }
 
-pub fn obtain(plan: &Plan, opts: &Options) -> Result<Obtained> {
-    let cache = Cache::open()?;
+pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
     let keys = keys(plan);
     let Some(last) = keys.len().checked_sub(1) else {
         // Temporary keys stored in a profile: nothing to call.

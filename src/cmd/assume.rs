@@ -7,10 +7,10 @@ use crate::profile::{self, Profiles};
 
 pub fn run(args: &AssumeArgs) -> Result<()> {
     let source = args.source_profile.clone().unwrap_or_else(profile::default_profile);
-    // The profile whose endpoint settings apply: the target's own, or the source's.
-    let is_arn = args.target.starts_with("arn:");
-    let mut profiles = Profiles::load(if is_arn { &source } else { &args.target })?;
-    if !is_arn && (args.role || profiles.get(&args.target).is_none()) {
+    // The profile whose endpoint settings apply: the target's own, or for a role the source's.
+    let is_role = args.role || args.target.starts_with("arn:");
+    let mut profiles = Profiles::load(if is_role { &source } else { &args.target })?;
+    if !is_role && profiles.get(&args.target).is_none() {
         profiles = Profiles::load(&source)?;
     }
     let common = &args.common;

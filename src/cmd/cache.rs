@@ -1,6 +1,6 @@
 //! `stsenv cache list|clear`.
 
-use crate::cache::{Cache, seconds_left};
+use crate::cache::Cache;
 use crate::cli::CacheAction;
 use crate::duration::human;
 use crate::error::Result;
@@ -11,7 +11,7 @@ pub fn run(action: &CacheAction) -> Result<()> {
         CacheAction::List => {
             let mut text = String::new();
             for (path, entry) in cache.entries() {
-                let left = seconds_left(&entry);
+                let left = entry.creds.seconds_left().unwrap_or(0);
                 let state = if left > 0 { format!("{} left", human(left as u32)) } else { "expired".to_owned() };
                 let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
                 text += &format!("{}\t{}\t{state}\t{name}\n", entry.profile.escape_debug(), entry.what.escape_debug());

@@ -40,9 +40,9 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
     }
     let options =
         Options { token_code: common.token_code.as_deref(), may_prompt: !common.no_prompt, cache: common.cache_mode() };
-    let got = obtain::obtain(plan, &options)?;
+    let cache = crate::cache::Cache::open()?;
+    let got = obtain::obtain(plan, &options, &cache)?;
     if let Some(section) = &common.write_profile {
-        let cache = crate::cache::Cache::open()?;
         crate::credentials_file::write(&profiles.credentials_file, section, &got.creds, common.force, &cache)?;
         let until =
             got.creds.expires_at.map_or(String::new(), |at| format!(", valid until {}", crate::creds::rfc3339(at)));
