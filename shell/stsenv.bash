@@ -1,26 +1,78 @@
 # stsenv for bash. Add to ~/.bashrc:  eval "$(stsenv init bash)"
 #
-# - `stsenv assume|session|unset …` change this shell directly (other subcommands pass through).
-# - Before each prompt, a hook removes the credentials once STSENV_EXPIRES_AT has passed and
-#   warns once when fewer than STSENV_WARN_MINUTES (default 5) remain. While a session is
-#   live it starts no process. STSENV_AUTO_RENEW=1 (or a direnv directory) renews without a
-#   prompt when the cache allows it.
-# - STSENV_PROMPT holds "PROFILE 42m" for PS1 or starship.
+# - `stsenv assume|session|unset …` typed at the prompt change this shell directly. In $(…) or
+#   a pipe they print shell code like the binary, so `eval "$(stsenv assume X)"` works too.
+# - Before each prompt, a hook removes the credentials once STSENV_EXPIRES_AT has passed (and
+#   puts back what the first assume replaced) and warns once when fewer than
+#   STSENV_WARN_MINUTES (default 5) remain. While a session is live it starts no process.
+#   STSENV_AUTO_RENEW=1 (or a direnv directory) renews without a prompt when the cache allows.
+# - STSENV_PROMPT holds "PROFILE 42m" (or "PROFILE 11h59m") for PS1 or starship.
 
 stsenv() {
-    case "${1-}" in
-        assume | session | unset)
-            local __stsenv_arg __stsenv_out
-            for __stsenv_arg in "$@"; do
-                case "$__stsenv_arg" in
-                    -h | --help) command stsenv "$@"; return ;;
-                esac
-            done
-            __stsenv_out="$(command stsenv "$@" --shell bash)" || return
-            eval "$__stsenv_out"
-            ;;
-        *) command stsenv "$@" ;;
-    esac
+    if [[ -t 1 ]]; then
+        case "${1-}" in
+            assume | session | unset)
+                local __stsenv_arg
+                for __stsenv_arg in "$@"; do
+                    case "$__stsenv_arg" in
+                        --) break ;;
+                        -h | --help) command stsenv "$@"; return ;;
+                    esac
+                done
+                __stsenv_eval "$@"
+                return
+                ;;
+        esac
+    fi
+    command stsenv "$@"
+}
+
+# The shell is named in the environment, never appended to the user's arguments.
+__stsenv_eval() {
+    local __stsenv_out
+    __stsenv_out="$(STSENV_SHELL=bash command stsenv "$@")" || return
+    eval "$__stsenv_out"
+}
+
+# Sets __stsenv_left (the caller's local) to the seconds the session has left, fork-free.
+__stsenv_time_left() {
+    local __stsenv_now
+    if [[ -n ${EPOCHSECONDS-} ]]; then
+        __stsenv_now=$EPOCHSECONDS
+    else
+        printf -v __stsenv_now '%(%s)T' -1
+    fi
+    __stsenv_left=$((STSENV_EXPIRES_AT - __stsenv_now))
+}
+
+__stsenv_prompt() {
+    local __stsenv_name=${STSENV_PROFILE-}
+    [[ $__stsenv_name == arn:* ]] && __stsenv_name=${__stsenv_name##*/}
+    if ((__stsenv_left >= 3600)); then
+        printf -v STSENV_PROMPT '%s %dh%02dm' "$__stsenv_name" $((__stsenv_left / 3600)) $((__stsenv_left % 3600 / 60))
+    else
+        printf -v STSENV_PROMPT '%s %dm' "$__stsenv_name" $((__stsenv_left / 60))
+    fi
+    export STSENV_PROMPT
+}
+
+# Removes what the session set and puts back what the first assume saved (STSENV_SAVED).
+__stsenv_expire() {
+    local __stsenv_var __stsenv_saved
+    for __stsenv_var in ${STSENV_VARS-AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN STSENV_EXPIRES_AT}; do
+        # Only names stsenv manages, whatever the variable says.
+        [[ $__stsenv_var =~ ^(AWS|STSENV)_[A-Z_]+$ ]] && unset "$__stsenv_var"
+    done
+    unset STSENV_EXPIRES_AT STSENV_PROMPT
+    for __stsenv_var in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION \
+        AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN; do
+        __stsenv_saved=STSENV_SAVED_$__stsenv_var
+        if [[ " ${STSENV_SAVED-} " == *" $__stsenv_var "* && -n ${!__stsenv_saved+x} ]]; then
+            export "$__stsenv_var=${!__stsenv_saved}"
+        fi
+        unset "$__stsenv_saved"
+    done
+    unset STSENV_SAVED
 }
 
 __stsenv_hook() {
@@ -30,40 +82,31 @@ __stsenv_hook() {
         [[ -z ${STSENV_PROMPT+x} ]] || unset STSENV_PROMPT
         return "$__stsenv_status"
     fi
-    local __stsenv_now __stsenv_left __stsenv_warn=${STSENV_WARN_MINUTES:-5}
+    local __stsenv_left __stsenv_warn=${STSENV_WARN_MINUTES:-5}
     [[ $__stsenv_warn =~ ^[0-9]+$ ]] || __stsenv_warn=5
-    if [[ -n ${EPOCHSECONDS-} ]]; then
-        __stsenv_now=$EPOCHSECONDS
-    else
-        printf -v __stsenv_now '%(%s)T' -1
-    fi
-    __stsenv_left=$((STSENV_EXPIRES_AT - __stsenv_now))
-    if ((__stsenv_left > 0)); then
-        export STSENV_PROMPT="${STSENV_PROFILE-} $((__stsenv_left / 60))m"
-    fi
-    if ((__stsenv_left > __stsenv_warn * 60)) || [[ ${__stsenv_warned-} == "$STSENV_EXPIRES_AT" ]]; then
-        ((__stsenv_left > 0)) && return "$__stsenv_status"
+    __stsenv_time_left
+    if ((__stsenv_left > 0)) && { ((__stsenv_left > __stsenv_warn * 60)) || [[ ${__stsenv_warned-} == "$STSENV_EXPIRES_AT" ]]; }; then
+        __stsenv_prompt
+        return "$__stsenv_status"
     fi
     __stsenv_warned=$STSENV_EXPIRES_AT
     local __stsenv_profile=${STSENV_PROFILE-}
     # Renew once per session end, never with a prompt; on failure fall through.
     if [[ ${STSENV_AUTO_RENEW-} == 1 || -n ${DIRENV_DIR-} ]] && [[ -n $__stsenv_profile ]]; then
-        if stsenv assume "$__stsenv_profile" --refresh --no-prompt 2>/dev/null; then
+        if __stsenv_eval assume "$__stsenv_profile" --refresh --no-prompt 2>/dev/null; then
             printf 'stsenv: renewed %q\n' "$__stsenv_profile" >&2
+            __stsenv_time_left
+            __stsenv_prompt
             return "$__stsenv_status"
         fi
     fi
     if ((__stsenv_left > 0)); then
-        printf 'stsenv: %q expires in %d min; renew: stsenv assume %q\n' \
+        __stsenv_prompt
+        printf 'stsenv: %q expires in %d min; renew: stsenv assume %q --refresh\n' \
             "$__stsenv_profile" $(((__stsenv_left + 59) / 60)) "$__stsenv_profile" >&2
         return "$__stsenv_status"
     fi
-    local __stsenv_var
-    for __stsenv_var in ${STSENV_VARS-AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN STSENV_EXPIRES_AT}; do
-        # Only names stsenv manages, whatever the variable says.
-        [[ $__stsenv_var =~ ^(AWS|STSENV)_[A-Z_]+$ ]] && unset "$__stsenv_var"
-    done
-    unset STSENV_EXPIRES_AT STSENV_PROMPT
+    __stsenv_expire
     printf 'stsenv: credentials for %q expired and were removed; renew: stsenv assume %q\n' \
         "$__stsenv_profile" "$__stsenv_profile" >&2
     return "$__stsenv_status"

@@ -1,54 +1,49 @@
 # stsenv for fish. Add to ~/.config/fish/config.fish:  stsenv init fish | source
 #
-# - `stsenv assume|session|unset …` change this shell directly (other subcommands pass through).
-# - A fish_prompt hook removes the credentials once STSENV_EXPIRES_AT has passed and warns
-#   once when fewer than STSENV_WARN_MINUTES (default 5) remain. While a session is live it
-#   starts no process: fish has no clock builtin, but a file's mtime plus its age is now.
-#   STSENV_AUTO_RENEW=1 (or a direnv directory) renews without a prompt when the cache allows.
-# - STSENV_PROMPT holds "PROFILE 42m" for fish_prompt or starship.
+# - `stsenv assume|session|unset …` typed at the prompt change this shell directly. In a pipe
+#   they print shell code like the binary, so `stsenv assume X | source` works too.
+# - A fish_prompt hook removes the credentials once STSENV_EXPIRES_AT has passed (and puts back
+#   what the first assume replaced) and warns once when fewer than STSENV_WARN_MINUTES
+#   (default 5) remain. While a session is live it starts no process: fish has no clock
+#   builtin, but a file's mtime plus its age is now. STSENV_AUTO_RENEW=1 (or a direnv
+#   directory) renews without a prompt when the cache allows.
+# - STSENV_PROMPT holds "PROFILE 42m" (or "PROFILE 11h59m") for fish_prompt or starship.
 
 function stsenv --description 'AWS temporary credentials for this shell'
-    switch "$argv[1]"
-        case assume session unset
-            if contains -- --help $argv; or contains -- -h $argv
-                command stsenv $argv
-                return
-            end
-            set -l out (command stsenv $argv --shell fish)
-            or return
-            string join \n -- $out | source
-        case '*'
-            command stsenv $argv
+    if isatty stdout; and contains -- "$argv[1]" assume session unset
+        set -l opts $argv
+        set -l end (contains -i -- -- $argv); and set opts $argv[1..(math $end - 1)]
+        if not contains -- --help $opts; and not contains -- -h $opts
+            __stsenv_eval $argv
+            return
+        end
+    end
+    command stsenv $argv
+end
+
+# The shell is named in the environment, never appended to the user's arguments.
+function __stsenv_eval
+    set -l out (STSENV_SHELL=fish command stsenv $argv)
+    or return
+    string join \n -- $out | source
+end
+
+function __stsenv_prompt --argument-names left
+    set -l name (string replace -r '^arn:.*/' '' -- "$STSENV_PROFILE")
+    if test $left -ge 3600
+        set -gx STSENV_PROMPT (printf '%s %dh%02dm' "$name" (math --scale=0 "$left / 3600") (math --scale=0 "$left % 3600 / 60"))
+    else
+        set -gx STSENV_PROMPT (printf '%s %dm' "$name" (math --scale=0 "$left / 60"))
     end
 end
 
-function __stsenv_hook --on-event fish_prompt
-    if not string match -qr '^[0-9]+$' -- "$STSENV_EXPIRES_AT"
-        # Nothing live (or a value we will not do arithmetic on): clear the prompt text.
-        set -q STSENV_PROMPT; and set -e -g STSENV_PROMPT
-        return 0
-    end
-    set -l now (math (path mtime /) + (path mtime --relative /))
-    set -l left (math $STSENV_EXPIRES_AT - $now)
-    test $left -gt 0; and set -gx STSENV_PROMPT "$STSENV_PROFILE "(math --scale=0 "$left / 60")m
-    set -l warn (math (string match -r '^[0-9]+$' -- "$STSENV_WARN_MINUTES"; or echo 5) \* 60)
-    if test $left -gt $warn; or test "$__stsenv_warned" = "$STSENV_EXPIRES_AT"
-        test $left -gt 0; and return 0
-    end
-    set -g __stsenv_warned $STSENV_EXPIRES_AT
-    set -l profile "$STSENV_PROFILE"
-    # Renew once per session end, never with a prompt; on failure fall through.
-    if test "$STSENV_AUTO_RENEW" = 1 -o -n "$DIRENV_DIR"; and test -n "$profile"
-        if stsenv assume $profile --refresh --no-prompt 2>/dev/null
-            echo "stsenv: renewed "(string escape -- $profile) >&2
-            return 0
-        end
-    end
-    set -l quoted (string escape -- $profile)
-    if test $left -gt 0
-        echo "stsenv: $quoted expires in "(math --scale=0 "($left + 59) / 60")" min; renew: stsenv assume $quoted" >&2
-        return 0
-    end
+function __stsenv_now
+    math (path mtime /) + (path mtime --relative /)
+end
+
+# Removes what the session set and puts back what the first assume saved (STSENV_SAVED);
+# a universal variable of the same name shows through again instead.
+function __stsenv_expire
     set -l vars (string split ' ' -- "$STSENV_VARS")
     set -q STSENV_VARS; or set vars AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
     for var in $vars
@@ -57,6 +52,51 @@ function __stsenv_hook --on-event fish_prompt
     end
     set -e -g STSENV_EXPIRES_AT
     set -q STSENV_PROMPT; and set -e -g STSENV_PROMPT
+    set -l saved (string split ' ' -- "$STSENV_SAVED")
+    for var in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION \
+        AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN
+        set -l copy STSENV_SAVED_$var
+        if contains -- $var $saved; and set -q $copy
+            set -e -g $var
+            set -q -U $var; or set -gx $var $$copy
+        end
+        set -q $copy; and set -e -g $copy
+    end
+    set -q STSENV_SAVED; and set -e -g STSENV_SAVED
+    return 0
+end
+
+function __stsenv_hook --on-event fish_prompt
+    if not string match -qr '^[0-9]+$' -- "$STSENV_EXPIRES_AT"
+        # Nothing live (or a value we will not do arithmetic on): clear the prompt text.
+        set -q STSENV_PROMPT; and set -e -g STSENV_PROMPT
+        return 0
+    end
+    set -l left (math $STSENV_EXPIRES_AT - (__stsenv_now))
+    set -l warn (math (string match -r '^[0-9]+$' -- "$STSENV_WARN_MINUTES"; or echo 5) \* 60)
+    if test $left -gt 0; and begin
+            test $left -gt $warn; or test "$__stsenv_warned" = "$STSENV_EXPIRES_AT"
+        end
+        __stsenv_prompt $left
+        return 0
+    end
+    set -g __stsenv_warned $STSENV_EXPIRES_AT
+    set -l profile "$STSENV_PROFILE"
+    # Renew once per session end, never with a prompt; on failure fall through.
+    if test "$STSENV_AUTO_RENEW" = 1 -o -n "$DIRENV_DIR"; and test -n "$profile"
+        if __stsenv_eval assume $profile --refresh --no-prompt 2>/dev/null
+            echo "stsenv: renewed "(string escape -- $profile) >&2
+            __stsenv_prompt (math $STSENV_EXPIRES_AT - (__stsenv_now))
+            return 0
+        end
+    end
+    set -l quoted (string escape -- $profile)
+    if test $left -gt 0
+        __stsenv_prompt $left
+        echo "stsenv: $quoted expires in "(math --scale=0 "($left + 59) / 60")" min; renew: stsenv assume $quoted --refresh" >&2
+        return 0
+    end
+    __stsenv_expire
     echo "stsenv: credentials for $quoted expired and were removed; renew: stsenv assume $quoted" >&2
     return 0
 end

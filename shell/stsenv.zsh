@@ -1,27 +1,68 @@
 # stsenv for zsh. Add to ~/.zshrc:  eval "$(stsenv init zsh)"
 #
-# - `stsenv assume|session|unset …` change this shell directly (other subcommands pass through).
-# - A precmd hook removes the credentials once STSENV_EXPIRES_AT has passed and warns once
-#   when fewer than STSENV_WARN_MINUTES (default 5) remain. While a session is live it starts
-#   no process (EPOCHSECONDS from zsh/datetime). STSENV_AUTO_RENEW=1 (or a direnv directory)
-#   renews without a prompt when the cache allows it.
-# - STSENV_PROMPT holds "PROFILE 42m" for PROMPT (with `setopt prompt_subst`) or starship.
+# - `stsenv assume|session|unset …` typed at the prompt change this shell directly. In $(…) or
+#   a pipe they print shell code like the binary, so `eval "$(stsenv assume X)"` works too.
+# - A precmd hook removes the credentials once STSENV_EXPIRES_AT has passed (and puts back what
+#   the first assume replaced) and warns once when fewer than STSENV_WARN_MINUTES (default 5)
+#   remain. While a session is live it starts no process (EPOCHSECONDS from zsh/datetime).
+#   STSENV_AUTO_RENEW=1 (or a direnv directory) renews without a prompt when the cache allows.
+# - STSENV_PROMPT holds "PROFILE 42m" (or "PROFILE 11h59m") for PROMPT (with
+#   `setopt prompt_subst`) or starship.
 
 zmodload -F zsh/datetime p:EPOCHSECONDS
 
 stsenv() {
-    case "${1-}" in
-        assume | session | unset)
-            if (( ${@[(I)(-h|--help)]} )); then
-                command stsenv "$@"
+    if [[ -t 1 ]]; then
+        case "${1-}" in
+            assume | session | unset)
+                local -a __stsenv_opts=("${(@)argv[1,${argv[(i)--]}-1]}")
+                if (( ${__stsenv_opts[(I)(-h|--help)]} )); then
+                    command stsenv "$@"
+                    return
+                fi
+                __stsenv_eval "$@"
                 return
-            fi
-            local __stsenv_out
-            __stsenv_out="$(command stsenv "$@" --shell zsh)" || return
-            eval "$__stsenv_out"
-            ;;
-        *) command stsenv "$@" ;;
-    esac
+                ;;
+        esac
+    fi
+    command stsenv "$@"
+}
+
+# The shell is named in the environment, never appended to the user's arguments.
+__stsenv_eval() {
+    local __stsenv_out
+    __stsenv_out="$(STSENV_SHELL=zsh command stsenv "$@")" || return
+    eval "$__stsenv_out"
+}
+
+__stsenv_prompt() {
+    local name=${STSENV_PROFILE-} left=$1
+    [[ $name == arn:* ]] && name=${name##*/}
+    if (( left >= 3600 )); then
+        printf -v STSENV_PROMPT '%s %dh%02dm' "$name" $(( left / 3600 )) $(( left % 3600 / 60 ))
+    else
+        printf -v STSENV_PROMPT '%s %dm' "$name" $(( left / 60 ))
+    fi
+    export STSENV_PROMPT
+}
+
+# Removes what the session set and puts back what the first assume saved (STSENV_SAVED).
+__stsenv_expire() {
+    local var saved
+    for var in ${=STSENV_VARS:-AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN STSENV_EXPIRES_AT}; do
+        # Only names stsenv manages, whatever the variable says.
+        [[ $var =~ '^(AWS|STSENV)_[A-Z_]+$' ]] && unset $var
+    done
+    unset STSENV_EXPIRES_AT STSENV_PROMPT
+    for var in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION \
+        AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN; do
+        saved=STSENV_SAVED_$var
+        if [[ " ${STSENV_SAVED-} " == *" $var "* ]] && (( ${(P)+saved} )); then
+            export $var=${(P)saved}
+        fi
+        unset $saved
+    done
+    unset STSENV_SAVED
 }
 
 __stsenv_hook() {
@@ -34,29 +75,26 @@ __stsenv_hook() {
     local -i left=$(( STSENV_EXPIRES_AT - EPOCHSECONDS ))
     local warn=${STSENV_WARN_MINUTES:-5}
     [[ $warn =~ '^[0-9]+$' ]] || warn=5
-    (( left > 0 )) && export STSENV_PROMPT="${STSENV_PROFILE-} $(( left / 60 ))m"
-    if (( left > warn * 60 )) || [[ ${__stsenv_warned-} == $STSENV_EXPIRES_AT ]]; then
-        (( left > 0 )) && return 0
+    if (( left > 0 )) && { (( left > warn * 60 )) || [[ ${__stsenv_warned-} == $STSENV_EXPIRES_AT ]] }; then
+        __stsenv_prompt $left
+        return 0
     fi
     typeset -g __stsenv_warned=$STSENV_EXPIRES_AT
     local profile=${STSENV_PROFILE-}
     # Renew once per session end, never with a prompt; on failure fall through.
     if [[ ${STSENV_AUTO_RENEW-} == 1 || -n ${DIRENV_DIR-} ]] && [[ -n $profile ]]; then
-        if stsenv assume "$profile" --refresh --no-prompt 2>/dev/null; then
+        if __stsenv_eval assume "$profile" --refresh --no-prompt 2>/dev/null; then
             print -ru2 -- "stsenv: renewed ${(q-)profile}"
+            __stsenv_prompt $(( STSENV_EXPIRES_AT - EPOCHSECONDS ))
             return 0
         fi
     fi
     if (( left > 0 )); then
-        print -ru2 -- "stsenv: ${(q-)profile} expires in $(( (left + 59) / 60 )) min; renew: stsenv assume ${(q-)profile}"
+        __stsenv_prompt $left
+        print -ru2 -- "stsenv: ${(q-)profile} expires in $(( (left + 59) / 60 )) min; renew: stsenv assume ${(q-)profile} --refresh"
         return 0
     fi
-    local var
-    for var in ${=STSENV_VARS:-AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN STSENV_EXPIRES_AT}; do
-        # Only names stsenv manages, whatever the variable says.
-        [[ $var =~ '^(AWS|STSENV)_[A-Z_]+$' ]] && unset $var
-    done
-    unset STSENV_EXPIRES_AT STSENV_PROMPT
+    __stsenv_expire
     print -ru2 -- "stsenv: credentials for ${(q-)profile} expired and were removed; renew: stsenv assume ${(q-)profile}"
     return 0
 }

@@ -101,19 +101,32 @@ impl Cache {
         entries
     }
 
-    /// Removes the entries of `profile`, or all of them (and stray files) when `None`.
+    /// Removes the entries of `profile` (with their lock files), or everything when `None`.
+    /// Lock files whose entry is gone are removed too, unless someone holds them.
     pub fn clear(&self, profile: Option<&str>) -> Result<usize> {
         let Ok(dir) = fs::read_dir(&self.dir) else { return Ok(0) };
         let mut removed = 0;
-        for path in dir.filter_map(|e| e.ok().map(|e| e.path())) {
+        let paths: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        for path in &paths {
             let is_json = path.extension().is_some_and(|x| x == "json");
             let matches = match profile {
                 None => true,
-                Some(p) => is_json && read_entry(&path).is_some_and(|e| e.profile == p),
+                Some(p) => is_json && read_entry(path).is_some_and(|e| e.profile == p),
             };
-            if matches {
-                fs::remove_file(&path)?;
-                removed += usize::from(is_json);
+            if matches && is_json {
+                fs::remove_file(path)?;
+                removed += 1;
+            } else if matches && !path.extension().is_some_and(|x| x == "lock") {
+                fs::remove_file(path)?; // strays (a temp file left by a killed process)
+            }
+        }
+        for lock in paths.iter().filter(|p| p.extension().is_some_and(|x| x == "lock")) {
+            let entry = lock.with_extension("json");
+            if !entry.exists()
+                && let Ok(file) = File::open(lock)
+                && file.try_lock().is_ok()
+            {
+                let _ = fs::remove_file(lock);
             }
         }
         Ok(removed)

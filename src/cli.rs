@@ -44,9 +44,9 @@ pub enum Command {
 }
 
 impl Command {
-    /// Commands whose stdout is meant for `eval`: on failure they print `false`.
-    pub fn evals(&self) -> bool {
-        matches!(self, Command::Assume(_) | Command::Session(_) | Command::Unset(_) | Command::Init(_))
+    /// Subcommands whose stdout is meant for `eval`: on failure they print `false`.
+    pub fn name_evals(name: &str) -> bool {
+        matches!(name, "assume" | "session" | "unset" | "init")
     }
 }
 
@@ -54,7 +54,7 @@ impl Command {
 pub struct AssumeArgs {
     /// A profile name, a role ARN, or the name of a role in the source account
     #[arg(value_name = "PROFILE|ROLE_ARN|ROLE_NAME", add = profile_completer())]
-    pub target: String,
+    pub target: Option<String>,
     /// Take TARGET as a role name (in the source account) even if it looks like a profile
     #[arg(long)]
     pub role: bool,
@@ -142,7 +142,7 @@ impl ShellArg {
 #[derive(Args, Debug)]
 pub struct InitArgs {
     #[arg(value_enum)]
-    pub shell: InitShell,
+    pub shell: Option<InitShell>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

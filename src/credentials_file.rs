@@ -36,7 +36,7 @@ pub fn write(path: &Path, section: &str, creds: &Credentials, force: bool, cache
         }
         Err(e) => return Err(Error::new(format!("cannot read {}: {e}", path.display()))),
     };
-    let updated = edit(&text, section, creds, force).map_err(|e| e.at(Some((path.clone(), 0))))?;
+    let updated = edit(&text, section, creds, force).map_err(|e| e.in_file(&path))?;
     write_atomic(&path, updated.as_bytes(), Some(mode))
 }
 
@@ -70,6 +70,7 @@ pub fn edit(text: &str, section: &str, creds: &Credentials, force: bool) -> Resu
         return Err(Error::new(format!(
             "[{section}] holds long-term keys (no aws_session_token); not overwriting them"
         ))
+        .at(Some((std::path::PathBuf::new(), start + 1)))
         .hint("choose another --write-profile name, or pass --force"));
     }
 

@@ -12,11 +12,13 @@ pub struct Error {
     cause: String,
     location: Option<(PathBuf, usize)>,
     hint: Option<String>,
+    /// The exit status when it is not 1 (2 for usage, 130 for an interrupted prompt).
+    code: Option<u8>,
 }
 
 impl Error {
     pub fn new(cause: impl Into<String>) -> Self {
-        Error { profile: None, cause: cause.into(), location: None, hint: None }
+        Error { profile: None, cause: cause.into(), location: None, hint: None, code: None }
     }
 
     /// Names the profile the error is about, unless a deeper step already did.
@@ -35,6 +37,25 @@ impl Error {
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Fills in the file of a location that only knew its line.
+    pub fn in_file(mut self, file: &std::path::Path) -> Self {
+        if let Some((path, _)) = &mut self.location
+            && path.as_os_str().is_empty()
+        {
+            *path = file.to_owned();
+        }
+        self
+    }
+
+    pub fn exit(mut self, code: u8) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    pub fn exit_code(&self) -> Option<u8> {
+        self.code
     }
 }
 

@@ -1,33 +1,48 @@
 use clap::{CommandFactory, Parser};
 use std::io::Write;
 use std::process::ExitCode;
-use stsenv::cli::Cli;
+use stsenv::cli::{Cli, Command};
 use stsenv::render::FAILURE;
 
 fn main() -> ExitCode {
     // Answers shell completion requests (COMPLETE=bash stsenv …) and exits; a no-op otherwise.
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
 
+    // Only the subcommands whose stdout is eval'd print `false` when they fail.
+    let evals = std::env::args().skip(1).find(|a| !a.starts_with('-')).is_some_and(|a| Command::name_evals(&a));
+    if evals {
+        fail_eval_on_signals();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version
         Err(err) if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = err.print(); // bare `stsenv`: the whole help, on stderr
-            fail_eval();
             return ExitCode::from(2);
         }
         Err(err) => {
-            eprintln!("stsenv: {}", one_line(&err.render().to_string()));
-            fail_eval();
+            let (line, tips) = one_line(&err.render().to_string());
+            eprintln!("stsenv: {line}");
+            for tip in tips {
+                eprintln!("stsenv: {tip}");
+            }
+            if evals {
+                fail_eval();
+            }
             return ExitCode::from(2);
         }
     };
-    let evals = cli.command.evals();
     let result = std::panic::catch_unwind(|| stsenv::cmd::run(cli));
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(err)) => {
             eprintln!("stsenv: {err}");
+            if let Some(code) = err.exit_code() {
+                if evals {
+                    fail_eval();
+                }
+                return ExitCode::from(code);
+            }
             if evals {
                 fail_eval();
             }
@@ -41,17 +56,35 @@ fn main() -> ExitCode {
     }
 }
 
-/// clap's usage error as one line, like every other error: its text up to the usage block.
-fn one_line(rendered: &str) -> String {
-    rendered
+/// clap's usage error as one line, like every other error (its text up to the usage
+/// block), and its tips, each on a line of its own.
+fn one_line(rendered: &str) -> (String, Vec<String>) {
+    let lines: Vec<&str> = rendered
         .lines()
         .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_start_matches("error: ")
-        .to_owned()
+        .collect();
+    let (tips, text): (Vec<&str>, Vec<&str>) = lines.into_iter().partition(|l| l.starts_with("tip:"));
+    let line = text.join(" ").trim_start_matches("error: ").to_owned();
+    (line, tips.into_iter().map(str::to_owned).collect())
+}
+
+/// Ctrl-C (at the MFA prompt, during a sign-in) or a termination signal: the eval'd text
+/// must still fail, or `eval "$(stsenv assume X)" && deploy` goes on with the old keys.
+fn fail_eval_on_signals() {
+    extern "C" fn handler(signal: libc::c_int) {
+        // Only async-signal-safe calls here.
+        unsafe {
+            libc::write(1, FAILURE.as_ptr().cast(), FAILURE.len());
+            libc::_exit(128 + signal);
+        }
+    }
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        unsafe {
+            libc::signal(signal, handler as *const () as libc::sighandler_t);
+        }
+    }
 }
 
 /// stdout is eval'd: make the eval fail too.

@@ -2,7 +2,8 @@
 
 use crate::error::{Error, Result, q};
 use crate::plan::Mfa;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 pub fn code(mfa: &Mfa, given: Option<&str>, may_prompt: bool) -> Result<String> {
@@ -20,9 +21,11 @@ pub fn code(mfa: &Mfa, given: Option<&str>, may_prompt: bool) -> Result<String> 
     prompt(mfa)
 }
 
+/// Six digits; spaces are dropped, since authenticator apps show `123 456`.
 pub fn checked(code: &str) -> Result<String> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(code.to_owned())
+        Ok(code)
     } else {
         Err(Error::new("an MFA code is 6 digits"))
     }
@@ -53,20 +56,29 @@ fn run_process(mfa: &Mfa, command: &str) -> Result<String> {
     checked(text.trim()).map_err(|_| fail("did not print a 6-digit code".to_owned()))
 }
 
-/// Asks on the controlling terminal, never stdout (which the shell evals) or stdin.
+/// Asks on the controlling terminal, never stdout (which the shell evals) or stdin. The
+/// terminal stays in its cooked mode: the kernel does the line editing, a long prompt wraps
+/// without redraw trouble, Ctrl-D ends the input and Ctrl-C is a signal (see main).
 fn prompt(mfa: &Mfa) -> Result<String> {
-    let no_tty = |e: std::io::Error| {
-        Error::new(format!("no terminal to ask for the MFA code for {} ({e})", q(&mfa.serial)))
+    let no_tty = |_: std::io::Error| {
+        Error::new(format!("no terminal to ask for the MFA code for {}", q(&mfa.serial)))
             .profile(&mfa.profile)
             .hint("pass --token-code, or set mfa_process in the profile")
     };
-    let read = File::open("/dev/tty").map_err(no_tty)?;
-    let write = OpenOptions::new().write(true).open("/dev/tty").map_err(no_tty)?;
-    let term = console::Term::read_write_pair(read, write);
-    let answer = dialoguer::Input::<String>::new()
-        .with_prompt(format!("Enter MFA code for {}", mfa.serial))
-        .validate_with(|input: &String| checked(input.trim()).map(|_| ()).map_err(|e| e.to_string()))
-        .interact_text_on(&term)
-        .map_err(|e| Error::new(format!("MFA prompt ended: {e}")).profile(&mfa.profile))?;
-    Ok(answer.trim().to_owned())
+    let mut tty = OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(no_tty)?;
+    let mut input = BufReader::new(tty.try_clone().map_err(no_tty)?);
+    loop {
+        write!(tty, "Enter MFA code for {}: ", mfa.serial).map_err(no_tty)?;
+        let mut line = String::new();
+        if input.read_line(&mut line).map_err(no_tty)? == 0 {
+            let _ = writeln!(tty);
+            return Err(Error::new("the MFA prompt ended without a code (Ctrl-D)")
+                .profile(&mfa.profile)
+                .hint("run the command again"));
+        }
+        match checked(&line) {
+            Ok(code) => return Ok(code),
+            Err(e) => writeln!(tty, "stsenv: {e}").map_err(no_tty)?,
+        }
+    }
 }

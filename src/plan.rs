@@ -113,6 +113,9 @@ impl Step {
 
 /// Plans `stsenv assume TARGET`: a profile, a role ARN, or a bare role name.
 pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
+    if let Some(err) = profiles.no_files() {
+        return Err(err);
+    }
     let target = req.target.as_str();
     let (source, mut steps) = if target.starts_with("arn:") {
         check_role_arn(target).map_err(|e| e.hint("expected arn:aws:iam::123456789012:role/NAME"))?;
@@ -166,6 +169,9 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
 
 /// Plans `stsenv session [PROFILE]`: GetSessionToken with the profile's long-term keys.
 pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
+    if let Some(err) = profiles.no_files() {
+        return Err(err);
+    }
     let name = req.target.as_str();
     let Some(p) = profiles.get(name) else {
         return Err(profile::unknown(profiles, name));

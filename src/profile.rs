@@ -65,6 +65,21 @@ impl Profiles {
             .map(|(value, _)| value.into_owned())
     }
 
+    /// Neither file exists: a new machine, before `aws configure`.
+    pub fn no_files(&self) -> Option<Error> {
+        if self.config_file.exists() || self.credentials_file.exists() {
+            return None;
+        }
+        Some(
+            Error::new(format!(
+                "no AWS profile files: neither {} nor {} exists",
+                self.config_file.display(),
+                self.credentials_file.display()
+            ))
+            .hint("run `aws configure` (IAM user keys) or `aws configure sso`, or point AWS_CONFIG_FILE at your config"),
+        )
+    }
+
     /// Close profile names, for "did you mean".
     pub fn similar(&self, name: &str) -> Vec<&str> {
         let mut close: Vec<(f64, &str)> = self

@@ -1,5 +1,9 @@
-//! Which environment variables a session sets and clears. The renderer turns these into
-//! shell code; nothing here knows shell syntax.
+//! Which environment variables a session sets, hides and restores. The renderer turns these
+//! into shell code; nothing here knows shell syntax.
+//!
+//! Like direnv, the first `assume` of a chain of sessions saves what it is about to change
+//! (`STSENV_SAVED` lists the names that had a value, `STSENV_SAVED_<NAME>` holds each value),
+//! and `unset` — or the expiry hook — brings exactly that back.
 
 use crate::creds::{Credentials, rfc3339};
 use std::path::PathBuf;
@@ -19,19 +23,71 @@ pub const MANAGED: [&str; 9] = [
 ];
 
 /// Variables that would make an SDK prefer something other than the exported keys.
-const SHADOWING: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
+pub const SHADOWING: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
+
+/// What the user may have had before the first `assume`, and gets back on `unset`.
+/// The shell hooks carry the same list.
+pub const SAVED: [&str; 9] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SECURITY_TOKEN",
+];
+
+/// One change to the environment, in the order the shell should apply it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Export NAME=VALUE.
+    Set(String, String),
+    /// Remove NAME from this shell (in fish a universal variable of that name shows again).
+    Remove(String),
+    /// Make sure NAME does not reach child processes. fish cannot un-export a universal
+    /// variable in one session, so there it is shadowed by the fallback value instead.
+    Hide(String, Option<String>),
+    /// Put back a value saved by the first `assume` (in fish a universal variable wins).
+    Restore(String, String),
+}
 
 #[derive(Debug, Default)]
 pub struct Changes {
-    pub unset: Vec<&'static str>,
-    pub set: Vec<(&'static str, String)>,
+    pub ops: Vec<Op>,
     /// A file whose change should reload direnv (the cache entry these credentials came from).
     pub watch: Option<PathBuf>,
 }
 
-/// The variables for a session: what the previous session set goes first, so nothing stale
-/// (a region the new profile lacks) survives.
-pub fn session(label: &str, creds: &Credentials, region: Option<&str>) -> Changes {
+impl Changes {
+    /// The names this changes, for tests and messages.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// Reads the environment; a function so tests can hand in their own.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+pub fn real_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// What the session looks like to the shell: its label, and for fish the profile that a
+/// universal `AWS_PROFILE` is shadowed with (one that exists, so SDKs load its settings and
+/// still take the exported keys).
+pub struct Session<'a> {
+    pub label: &'a str,
+    pub creds: &'a Credentials,
+    pub region: Option<&'a str>,
+    pub config_profile: Option<&'a str>,
+}
+
+/// The variables for a session. Names the previous session set and this one does not get
+/// their saved value back (or are removed), so nothing stale survives.
+pub fn session(s: &Session, env: Env) -> Changes {
+    let creds = s.creds;
     let mut set: Vec<(&'static str, String)> = vec![
         ("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
         ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.clone()),
@@ -42,11 +98,11 @@ pub fn session(label: &str, creds: &Credentials, region: Option<&str>) -> Change
     if let Some(at) = creds.expires_at {
         set.push(("AWS_CREDENTIAL_EXPIRATION", rfc3339(at)));
     }
-    if let Some(region) = region {
+    if let Some(region) = s.region {
         set.push(("AWS_REGION", region.to_owned()));
         set.push(("AWS_DEFAULT_REGION", region.to_owned()));
     }
-    set.push(("STSENV_PROFILE", label.to_owned()));
+    set.push(("STSENV_PROFILE", s.label.to_owned()));
     if let Some(at) = creds.expires_at {
         set.push(("STSENV_EXPIRES_AT", at.to_string()));
     }
@@ -54,29 +110,136 @@ pub fn session(label: &str, creds: &Credentials, region: Option<&str>) -> Change
     names.push("STSENV_VARS");
     set.push(("STSENV_VARS", names.join(" ")));
 
-    let mut unset: Vec<&'static str> = previous().into_iter().filter(|p| !names.contains(p)).collect();
-    unset.extend(SHADOWING);
-    Changes { unset, set, watch: None }
+    let mut ops = Vec::new();
+    let previous = previous(env);
+    if previous.is_empty() {
+        // The first session of a chain: remember what was there.
+        let had: Vec<&str> = SAVED.iter().copied().filter(|n| env(n).is_some()).collect();
+        ops.push(Op::Set("STSENV_SAVED".to_owned(), had.join(" ")));
+        for name in had {
+            ops.push(Op::Set(format!("STSENV_SAVED_{name}"), env(name).unwrap_or_default()));
+        }
+    } else {
+        let saved = saved(env);
+        for name in previous.into_iter().filter(|p| !names.contains(p)) {
+            ops.push(match saved.iter().find(|(n, _)| *n == name) {
+                Some((_, value)) => Op::Restore(name.to_owned(), value.clone()),
+                None => Op::Remove(name.to_owned()),
+            });
+        }
+    }
+    for name in SHADOWING {
+        let fallback = match name {
+            "AWS_SECURITY_TOKEN" => creds.session_token.clone(),
+            _ => s.config_profile.map(str::to_owned),
+        };
+        ops.push(Op::Hide(name.to_owned(), fallback));
+    }
+    ops.extend(set.into_iter().map(|(name, value)| Op::Set(name.to_owned(), value)));
+    Changes { ops, watch: None }
 }
 
-/// Clears what the current session set (from `STSENV_VARS`), or every managed credential
-/// variable when that list is missing.
-pub fn clear() -> Changes {
-    let mut unset = previous();
-    if unset.is_empty() {
-        unset = MANAGED.iter().copied().filter(|v| !v.contains("REGION")).collect();
+/// Ends the current session: removes what it set and restores what the first `assume`
+/// saved. With no stsenv session nothing changes — the user's own variables stay.
+pub fn clear(env: Env) -> Changes {
+    let previous = previous(env);
+    if previous.is_empty() {
+        return Changes::default();
     }
-    Changes { unset, ..Changes::default() }
+    let saved = saved(env);
+    let mut ops: Vec<Op> = previous.iter().map(|n| Op::Remove((*n).to_owned())).collect();
+    for name in SAVED {
+        match saved.iter().find(|(n, _)| *n == name) {
+            Some((_, value)) => ops.push(Op::Restore(name.to_owned(), value.clone())),
+            None if SHADOWING.contains(&name) => ops.push(Op::Remove(name.to_owned())),
+            None => {}
+        }
+    }
+    for name in SAVED {
+        if env(&format!("STSENV_SAVED_{name}")).is_some() {
+            ops.push(Op::Remove(format!("STSENV_SAVED_{name}")));
+        }
+    }
+    if env("STSENV_SAVED").is_some() {
+        ops.push(Op::Remove("STSENV_SAVED".to_owned()));
+    }
+    Changes { ops, watch: None }
 }
 
 /// The names in the environment's `STSENV_VARS`, kept only if stsenv manages them: the value
 /// comes from the environment and must never smuggle a name into shell code.
-fn previous() -> Vec<&'static str> {
-    let list = std::env::var("STSENV_VARS").unwrap_or_default();
+fn previous(env: Env) -> Vec<&'static str> {
+    let list = env("STSENV_VARS").unwrap_or_default();
     let mut names: Vec<&'static str> =
         MANAGED.iter().copied().filter(|m| list.split_whitespace().any(|n| n == *m)).collect();
     if !names.is_empty() && !names.contains(&"STSENV_VARS") {
         names.push("STSENV_VARS");
     }
     names
+}
+
+/// The values the first `assume` saved, for the names `STSENV_SAVED` lists.
+fn saved(env: Env) -> Vec<(&'static str, String)> {
+    let list = env("STSENV_SAVED").unwrap_or_default();
+    SAVED
+        .iter()
+        .copied()
+        .filter(|n| list.split_whitespace().any(|l| l == *n))
+        .filter_map(|n| env(&format!("STSENV_SAVED_{n}")).map(|v| (n, v)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn creds() -> Credentials {
+        Credentials {
+            access_key_id: "ASIA1".into(),
+            secret_access_key: "s".into(),
+            session_token: Some("t".into()),
+            expires_at: Some(2_000_000_000),
+        }
+    }
+
+    fn apply(env: &mut HashMap<String, String>, changes: &Changes) {
+        for op in &changes.ops {
+            match op {
+                Op::Set(n, v) | Op::Restore(n, v) => {
+                    env.insert(n.clone(), v.clone());
+                }
+                Op::Remove(n) | Op::Hide(n, _) => {
+                    env.remove(n);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unset_restores_what_the_first_assume_found() {
+        let mut env: HashMap<String, String> = [("AWS_PROFILE", "work"), ("AWS_REGION", "eu-west-1"), ("HOME", "/h")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let before = env.clone();
+        for region in [Some("us-east-1"), None, Some("ap-northeast-1")] {
+            let snapshot = env.clone();
+            let get = |n: &str| snapshot.get(n).cloned();
+            let s = Session { label: "p", creds: &creds(), region, config_profile: Some("p") };
+            let changes = session(&s, &get);
+            apply(&mut env, &changes);
+            assert_eq!(env.get("AWS_PROFILE"), None);
+            assert_eq!(env.get("AWS_REGION").map(String::as_str), Some(region.unwrap_or("eu-west-1")));
+        }
+        let snapshot = env.clone();
+        apply(&mut env, &clear(&|n: &str| snapshot.get(n).cloned()));
+        assert_eq!(env, before);
+    }
+
+    #[test]
+    fn unset_without_a_session_changes_nothing() {
+        let env = |n: &str| (n == "AWS_ACCESS_KEY_ID").then(|| "AKIAUSER".to_owned());
+        assert!(clear(&env).is_empty());
+    }
 }

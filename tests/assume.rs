@@ -42,7 +42,8 @@ fn output_sets_the_documented_variables() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert_only_shell_code(&stdout);
-    assert!(stdout.starts_with("unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN\n"), "{stdout}");
+    assert!(stdout.contains("\nunset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN\nexport AWS_ACCESS_KEY_ID="), "{stdout}");
+    assert!(stdout.starts_with("export STSENV_SAVED=''\n"), "nothing to save in a clean environment: {stdout}");
     for var in [
         "AWS_ACCESS_KEY_ID='ASIA",
         "AWS_SESSION_TOKEN=",
@@ -354,8 +355,8 @@ fn profile_errors_name_the_profile_the_file_and_the_fix() {
         &home,
         "",
         2,
-        "stsenv: the following required arguments were not provided:",
-        "<PROFILE|ROLE_ARN|ROLE_NAME>",
+        "stsenv: which profile? stsenv assume PROFILE|ROLE_ARN|ROLE_NAME",
+        "profiles: badarn chained default",
     );
     assert_fails(
         &home,

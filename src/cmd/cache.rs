@@ -2,24 +2,48 @@
 
 use crate::cache::Cache;
 use crate::cli::CacheAction;
+use crate::creds::rfc3339;
 use crate::duration::human;
-use crate::error::Result;
+use crate::error::{Error, Result, q};
 
 pub fn run(action: &CacheAction) -> Result<()> {
     let cache = Cache::open()?;
     match action {
         CacheAction::List => {
-            let mut text = String::new();
-            for (path, entry) in cache.entries() {
-                let left = entry.creds.seconds_left().unwrap_or(0);
-                let state = if left > 0 { format!("{} left", human(left as u32)) } else { "expired".to_owned() };
-                let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-                text += &format!("{}\t{}\t{state}\t{name}\n", entry.profile.escape_debug(), entry.what.escape_debug());
+            let entries = cache.entries();
+            if entries.is_empty() {
+                eprintln!("stsenv: no cached credentials in {}", cache.dir().display());
+                return Ok(());
             }
+            let rows: Vec<[String; 4]> = entries
+                .iter()
+                .map(|(_, entry)| {
+                    let left = entry.creds.seconds_left().unwrap_or(0);
+                    let state = if left > 0 { human(left as u32) } else { "expired".to_owned() };
+                    let what = match entry.what.as_str() {
+                        "GetSessionToken" => "MFA session (GetSessionToken)".to_owned(),
+                        arn if arn.starts_with("arn:") => format!("AssumeRole {arn}"),
+                        other => other.to_owned(),
+                    };
+                    let until = entry.creds.expires_at.map(rfc3339).unwrap_or_default();
+                    [entry.profile.escape_debug().to_string(), what.escape_debug().to_string(), state, until]
+                })
+                .collect();
+            let header = ["PROFILE", "CREDENTIALS", "LEFT", "EXPIRES"].map(str::to_owned);
+            let widths: Vec<usize> =
+                (0..3).map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+            let line = |r: &[String; 4]| {
+                format!("{:w0$}  {:w1$}  {:w2$}  {}\n", r[0], r[1], r[2], r[3], w0 = widths[0], w1 = widths[1], w2 = widths[2])
+            };
+            let text: String = std::iter::once(&header).chain(&rows).map(line).collect();
             super::write_stdout(&text)
         }
         CacheAction::Clear { profile } => {
             let removed = cache.clear(profile.as_deref())?;
+            if let (Some(name), 0) = (profile, removed) {
+                return Err(Error::new(format!("no cached credentials for {}", q(name)))
+                    .hint("`stsenv cache list` shows what is cached"));
+            }
             eprintln!("stsenv: removed {removed} cached credential(s) from {}", cache.dir().display());
             Ok(())
         }

@@ -1,9 +1,17 @@
 //! `stsenv init SHELL`: the shell integration from `shell/`, embedded at build time.
 
 use crate::cli::InitShell;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use clap::ValueEnum;
 
-pub fn run(shell: InitShell) -> Result<()> {
+pub fn run(shell: Option<InitShell>) -> Result<()> {
+    let Some(shell) = shell else {
+        let names: Vec<String> =
+            InitShell::value_variants().iter().filter_map(|s| s.to_possible_value()).map(|v| v.get_name().to_owned()).collect();
+        return Err(Error::new(format!("which shell? stsenv init {}", names.join("|")))
+            .hint("e.g. add `eval \"$(stsenv init bash)\"` to ~/.bashrc")
+            .exit(2));
+    };
     let script = match shell {
         InitShell::Bash => include_str!("../../shell/stsenv.bash"),
         InitShell::Zsh => include_str!("../../shell/stsenv.zsh"),

@@ -16,7 +16,7 @@ use crate::plan::Plan;
 use crate::profile::Profiles;
 use crate::render::{self, Shell};
 use crate::vars;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -38,6 +38,10 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
         eprintln!("{plan}");
         return Ok(());
     }
+    if common.write_profile.is_none() && std::io::stdout().is_terminal() {
+        // Nothing would eval it: do not show secrets on the screen for nothing.
+        return Err(not_evaluated(&plan.label));
+    }
     let options =
         Options { token_code: common.token_code.as_deref(), may_prompt: !common.no_prompt, cache: common.cache_mode() };
     let cache = crate::cache::Cache::open()?;
@@ -49,7 +53,11 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
         eprintln!("stsenv: wrote [{section}] to {}{until}", profiles.credentials_file.display());
         return Ok(());
     }
-    let mut changes = vars::session(&plan.label, &got.creds, plan.region.as_deref());
+    // The profile a fish universal AWS_PROFILE is shadowed with: one that exists.
+    let config_profile = if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile.as_deref() };
+    let session =
+        vars::Session { label: &plan.label, creds: &got.creds, region: plan.region.as_deref(), config_profile };
+    let mut changes = vars::session(&session, &vars::real_env);
     changes.watch = got.cache_file;
     print(common.shell.get(), &changes)
 }
@@ -63,4 +71,12 @@ fn write_stdout(text: &str) -> Result<()> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+/// `stsenv assume X` typed at a terminal: the code would only be shown, not run.
+fn not_evaluated(target: &str) -> crate::error::Error {
+    let target = render::posix_quote(target);
+    crate::error::Error::new("this prints shell code for your shell to run, and stdout is a terminal").hint(format!(
+        "run `eval \"$(stsenv assume {target})\"` (fish: `stsenv assume {target} | source`), or add `eval \"$(stsenv init bash)\"` to ~/.bashrc (zsh, fish likewise) and run `stsenv assume {target}`"
+    ))
 }

@@ -21,22 +21,32 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         return super::write_stdout(&text);
     }
 
-    let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
-        return Err(Error::new("no AWS credentials in the environment").hint("run `stsenv assume PROFILE`"));
+    let (creds, label, expires_at) = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        (Some(id), Some(secret)) => {
+            if let (Some(label), Some(left)) = (&label, left)
+                && left <= 0
+            {
+                return Err(Error::new(format!("the credentials expired {} ago", human((-left) as u32)))
+                    .profile(label)
+                    .hint(renew(label)));
+            }
+            let creds = Credentials {
+                access_key_id: id,
+                secret_access_key: secret,
+                session_token: var("AWS_SESSION_TOKEN"),
+                expires_at,
+            };
+            (creds, label, expires_at)
+        }
+        // No keys in the environment: what an SDK would use, the profile AWS_PROFILE names.
+        _ => {
+            let name = profile::default_profile();
+            let creds = from_profile(&name)?;
+            let at = creds.expires_at;
+            (creds, Some(name), at)
+        }
     };
-    if let (Some(label), Some(left)) = (&label, left)
-        && left <= 0
-    {
-        return Err(Error::new(format!("the credentials expired {} ago", human((-left) as u32)))
-            .profile(label)
-            .hint(renew(label)));
-    }
-    let creds = Credentials {
-        access_key_id: id,
-        secret_access_key: secret,
-        session_token: var("AWS_SESSION_TOKEN"),
-        expires_at,
-    };
+    let left = expires_at.map(|at| at - now());
     let profiles = Profiles::load(&profile::default_profile())?;
     let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"));
     let sts = Sts::new(region.as_deref(), profiles.sts_endpoint().as_deref())?;
@@ -53,4 +63,29 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         text += &format!("expires:  {} ({} left)\n", rfc3339(at), human(left as u32));
     }
     super::write_stdout(&text)
+}
+
+/// The credentials a profile gives without a prompt: its own keys, else what the cache
+/// (or a cached MFA session) gives for it.
+fn from_profile(name: &str) -> Result<Credentials> {
+    let profiles = Profiles::load(name)?;
+    if let Some(err) = profiles.no_files() {
+        return Err(err);
+    }
+    let Some(p) = profiles.get(name) else {
+        return Err(crate::profile::unknown(&profiles, name));
+    };
+    let value = |k: &str| crate::profile::value(p, k).map(str::to_owned);
+    if let (Some(id), Some(secret)) = (value("aws_access_key_id"), value("aws_secret_access_key")) {
+        let expires_at = value("x_security_token_expires")
+            .and_then(|t| aws_smithy_types::DateTime::from_str(&t, aws_smithy_types::date_time::Format::DateTime).ok())
+            .map(|t| t.secs());
+        return Ok(Credentials { access_key_id: id, secret_access_key: secret, session_token: value("aws_session_token"), expires_at });
+    }
+    let request = crate::plan::Request { target: name.to_owned(), ..Default::default() };
+    let plan = crate::plan::assume(&profiles, &request)?;
+    let options = crate::obtain::Options { token_code: None, may_prompt: false, cache: crate::cache::Mode::Use };
+    let got = crate::obtain::obtain(&plan, &options, &crate::cache::Cache::open()?)
+        .map_err(|e| e.hint(format!("run `stsenv assume {}` first", crate::render::posix_quote(name))))?;
+    Ok(got.creds)
 }

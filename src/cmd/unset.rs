@@ -5,5 +5,9 @@ use crate::render::Shell;
 use crate::vars;
 
 pub fn run(shell: Shell) -> Result<()> {
-    super::print(shell, &vars::clear())
+    let changes = vars::clear(&vars::real_env);
+    if changes.is_empty() {
+        eprintln!("stsenv: no stsenv session in this shell; nothing to unset");
+    }
+    super::print(shell, &changes)
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod shell;
 
 use std::io::Read;
 use std::net::TcpStream;

@@ -1,0 +1,231 @@
+//! What a new user hits in the first hour (issue 11): both ways of using stsenv at once,
+//! unset that restores, arguments passed as typed, fish universal variables, the prompt,
+//! Ctrl-C / Ctrl-D at the MFA prompt, and the messages of the small commands.
+
+mod common;
+
+use common::shell::*;
+use common::*;
+
+const ASSUME: &str = "s3FullforAssumeRole --token-code 123456";
+
+#[test]
+fn the_readme_eval_line_works_with_the_function_loaded() {
+    let home = Home::seeds(&moto().url);
+    for kind in ["bash", "zsh", "fish"] {
+        let mut sh = Shell::start(&home, kind, &[]);
+        sh.init();
+        let (assume, unset) = match kind {
+            "fish" => (format!("stsenv assume {ASSUME} | source"), "stsenv unset | source".to_owned()),
+            _ => (format!("eval \"$(stsenv assume {ASSUME})\""), "eval \"$(stsenv unset)\"".to_owned()),
+        };
+        let out = sh.run(&format!("{assume}; echo KEY=$AWS_ACCESS_KEY_ID"));
+        assert!(key(&out).starts_with("ASIA"), "{kind}: the eval line did nothing: {out}");
+        let out = sh.run(&check_line(&format!("readme-eval-{kind}")));
+        assert!(out.contains("assumed-role/s3FullforAssumeRole/alice"), "{kind}: {out}");
+        let out = sh.run(&format!("{unset}; echo \"KEY=[$AWS_ACCESS_KEY_ID]\""));
+        assert!(out.contains("KEY=[]"), "{kind}: unset did nothing: {out}");
+
+        // The function never appends to what the user typed.
+        for args in ["-- s3FullforAssumeRole --token-code 123456", &format!("{ASSUME} --shell {kind}")] {
+            let args = if args.starts_with("--") { "--token-code 123456 -- s3FullforAssumeRole".to_owned() } else { args.to_owned() };
+            let out = sh.run(&format!("stsenv assume {args}; echo KEY=$AWS_ACCESS_KEY_ID"));
+            assert!(key(&out).starts_with("ASIA"), "{kind}: `stsenv assume {args}`: {out}");
+            assert!(!out.contains("stsenv:"), "{kind}: `stsenv assume {args}`: {out}");
+            sh.run("stsenv unset");
+        }
+    }
+}
+
+/// A shell script that prints the user's own AWS variables, sorted, between markers.
+fn snapshot(kind: &str) -> &'static str {
+    match kind {
+        "fish" => "echo BEGIN; env | string match -r '^AWS_(?!ENDPOINT).*' | sort; echo END",
+        _ => "echo BEGIN; env | grep -E '^AWS_' | grep -v '^AWS_ENDPOINT' | sort; echo END",
+    }
+}
+
+fn between(out: &str) -> String {
+    let start = out.rfind("BEGIN").expect("BEGIN");
+    let end = out.rfind("END").expect("END");
+    out[start + 5..end].trim().to_owned()
+}
+
+#[test]
+fn unset_restores_what_the_first_assume_replaced() {
+    let home = Home::seeds(&moto().url);
+    for kind in ["bash", "zsh", "fish"] {
+        let eval = |args: &str| match kind {
+            "fish" => format!("stsenv {args} | source"),
+            _ => format!("eval \"$(stsenv {args})\""),
+        };
+        let exports = match kind {
+            "fish" => "set -gx AWS_PROFILE work; set -gx AWS_REGION eu-west-1; set -gx AWS_ACCESS_KEY_ID AKIAUSER; \
+                       set -gx AWS_SECRET_ACCESS_KEY \"it's \\$(touch pwned) `x`\"",
+            _ => "export AWS_PROFILE=work AWS_REGION=eu-west-1 AWS_ACCESS_KEY_ID=AKIAUSER \
+                  AWS_SECRET_ACCESS_KEY=\"it's \\$(touch pwned) \\`x\\`\"",
+        };
+        let script = format!(
+            "{exports}\n{snap}\n{a}\n{b}\n{c}\necho \"MID=$AWS_PROFILE\"\n{unset}\n{snap}\n{unset}\n{snap}",
+            snap = snapshot(kind),
+            a = eval(&format!("assume {ASSUME}")),
+            b = eval("assume test --token-code 123456"),
+            c = eval("assume chained --token-code 123456"),
+            unset = eval("unset"),
+        );
+        let out = home.shell(kind, &script);
+        let stdout = text(&out.stdout);
+        let parts: Vec<&str> = stdout.split("BEGIN").skip(1).collect();
+        assert_eq!(parts.len(), 3, "{kind}: {stdout}{}", text(&out.stderr));
+        let before = between(&format!("BEGIN{}", parts[0]));
+        assert!(before.contains("AWS_PROFILE=work") && before.contains("it's $(touch pwned) `x`"), "{kind}: {before}");
+        assert!(stdout.contains("MID=\n"), "{kind}: AWS_PROFILE stayed during the session: {stdout}");
+        assert_eq!(between(&format!("BEGIN{}", parts[1])), before, "{kind}: unset did not restore");
+        // A second unset, with no session: the user's own keys stay.
+        assert_eq!(between(&format!("BEGIN{}", parts[2])), before, "{kind}: unset without a session removed keys");
+        assert!(text(&out.stderr).contains("no stsenv session"), "{kind}: {}", text(&out.stderr));
+        assert!(!home.path().join("pwned").exists(), "{kind}: a saved value ran");
+    }
+}
+
+#[test]
+fn expiry_restores_too_and_the_prompt_shows_hours_and_role_names() {
+    let home = Home::seeds(&moto().url);
+    for kind in ["bash", "zsh", "fish"] {
+        let mut sh = Shell::start(&home, kind, &[]);
+        let set_region = match kind {
+            "fish" => "set -gx AWS_REGION eu-west-1; set -gx AWS_PROFILE work",
+            _ => "export AWS_REGION=eu-west-1 AWS_PROFILE=work",
+        };
+        sh.run(set_region);
+        sh.init();
+        sh.run("stsenv session default --token-code 123456");
+        let out = sh.run("echo \"[$STSENV_PROMPT]\"");
+        assert!(out.contains("[default 11h59m]") || out.contains("[default 12h00m]"), "{kind}: {out}");
+        sh.run("stsenv assume arn:aws:iam::123456789012:role/ReadOnly");
+        let out = sh.run("echo \"[$STSENV_PROMPT]\"");
+        assert!(out.contains("[ReadOnly 59m]") || out.contains("[ReadOnly 1h00m]"), "{kind}: {out}");
+        let out = sh.run(&seconds_from_now(kind, -1));
+        assert!(out.contains("expired and were removed"), "{kind}: {out}");
+        let out = sh.run("echo \"R=[$AWS_REGION] P=[$AWS_PROFILE] K=[$AWS_ACCESS_KEY_ID] S=[$STSENV_SAVED]\"");
+        assert!(out.contains("R=[eu-west-1] P=[work] K=[] S=[]"), "{kind}: expiry did not restore: {out}");
+    }
+}
+
+#[test]
+fn fish_universal_aws_profile_does_not_beat_the_assumed_credentials() {
+    let home = Home::seeds(&moto().url);
+    let fish = || {
+        let mut cmd = home.command(require("fish"));
+        cmd.env("XDG_CONFIG_HOME", home.path().join(".config"));
+        cmd
+    };
+    let out = fish().args(["-c", "set -Ux AWS_PROFILE work"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for init in ["", "stsenv init fish | source"] {
+        let script = format!(
+            "{init}\nstsenv assume {ASSUME} | source\n{check}\nstsenv unset | source\necho AFTER=$AWS_PROFILE",
+            check = check_line("fish-universal")
+        );
+        let out = fish().args(["-c", &script]).output().unwrap();
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("assumed-role/s3FullforAssumeRole/alice"), "{init:?}: {stdout}{}", text(&out.stderr));
+        assert!(stdout.contains("AFTER=work"), "{init:?}: {stdout}");
+    }
+    let out = fish().args(["-c", "echo U=$AWS_PROFILE"]).output().unwrap();
+    assert_eq!(text(&out.stdout).trim(), "U=work", "the universal variable was changed for every fish");
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_in_zsh_fails_the_eval_and_ctrl_d_ends_cleanly() {
+    let home = Home::seeds(&moto().url);
+    let mut sh = Shell::start(&home, "zsh", &[]);
+    sh.pty.send_line("eval \"$(stsenv assume s3FullforAssumeRole)\" && echo DEPLOY-$((40 + 2))").unwrap();
+    sh.pty.exp_string("Enter MFA code").unwrap();
+    sh.pty.send_control('c').unwrap();
+    let mut out = sh.pty.exp_string("PROMPT> ").unwrap();
+    out += &sh.run("echo \"KEY=[$AWS_ACCESS_KEY_ID]\"");
+    assert!(out.contains("KEY=[]"), "{out}");
+    assert!(!out.contains("DEPLOY-42"), "the command after eval ran: {out}");
+
+    // The binary's own contract: Ctrl-C → `false`, 130; Ctrl-D → `false`, 1; `123 456` (as
+    // authenticator apps show codes) is accepted.
+    let file = home.path().join("out.sh");
+    let cases = [("\x03", 130, "false\n"), ("\x04", 1, "false\n"), ("123 456\r", 0, "export AWS_ACCESS_KEY_ID='ASIA")];
+    for (input, code, expect) in cases {
+        let mut cmd = home.command(require("bash"));
+        cmd.arg("-c").arg(format!("stsenv assume s3FullforAssumeRole --shell bash > {}; echo RC=$?", file.display()));
+        let mut pty = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+        pty.exp_string("Enter MFA code").unwrap();
+        pty.send(input).unwrap();
+        pty.flush().unwrap();
+        pty.exp_string(&format!("RC={code}")).unwrap();
+        let stdout = std::fs::read_to_string(&file).unwrap();
+        assert!(stdout.starts_with(expect) || stdout.contains(expect), "{input:?}: {stdout}");
+    }
+}
+
+#[test]
+fn assume_at_a_terminal_explains_instead_of_showing_secrets() {
+    let home = Home::seeds(&moto().url);
+    let mut cmd = home.command(bin());
+    cmd.args(["assume", "s3FullforAssumeRole", "--token-code", "123456"]);
+    let mut pty = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let (screen, _) = pty.exp_regex("stsenv init bash[^\n]*\n").unwrap();
+    let screen = screen + &pty.exp_eof().unwrap_or_default();
+    assert!(screen.contains("eval \"$(stsenv assume"), "{screen}");
+    assert!(!screen.contains("ASIA") && !screen.contains("AWS_SECRET"), "secrets on the screen: {screen}");
+}
+
+#[test]
+fn small_commands_say_what_to_do() {
+    let home = Home::seeds(&moto().url);
+    // Only eval'd subcommands print `false`; clap's tip stays on a line of its own.
+    let out = home.stsenv(&["status", "--shrt"]);
+    assert_eq!((out.status.code(), text(&out.stdout)), (Some(2), String::new()));
+    assert!(text(&out.stderr).lines().any(|l| l.starts_with("stsenv: tip:")), "{}", text(&out.stderr));
+    let out = home.stsenv(&["assume"]);
+    assert_eq!((out.status.code(), text(&out.stdout)), (Some(2), "false\n".to_owned()));
+    assert!(text(&out.stderr).contains("profiles: chained default readonly s3FullforAssumeRole test"), "{}", text(&out.stderr));
+    let out = home.stsenv(&["init"]);
+    assert!(text(&out.stderr).contains("stsenv init bash|zsh|fish|direnv"), "{}", text(&out.stderr));
+
+    // No AWS files at all.
+    std::fs::remove_dir_all(home.path().join(".aws")).unwrap();
+    let out = home.stsenv(&["assume", "foo"]);
+    assert!(text(&out.stderr).contains("no AWS profile files") && text(&out.stderr).contains("aws configure"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn cache_list_and_clear_say_what_they_did() {
+    let home = Home::seeds(&moto().url);
+    let out = home.stsenv(&["cache", "list"]);
+    assert!(out.status.success() && out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("no cached credentials"), "{}", text(&out.stderr));
+    assert!(home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success());
+    let list = text(&home.stsenv(&["cache", "list"]).stdout);
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[0].starts_with("PROFILE") && lines[0].contains("LEFT"), "{list}");
+    assert!(list.contains("MFA session (GetSessionToken)") && list.contains("AssumeRole arn:aws:iam::123456789012:role/s3FullforAssumeRole"), "{list}");
+    assert!(list.contains("T") && list.contains("Z"), "{list}");
+    let out = home.stsenv(&["cache", "clear", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no cached credentials for 'nosuch'"), "{}", text(&out.stderr));
+    assert!(home.stsenv(&["cache", "clear"]).status.success());
+    let left: Vec<_> = std::fs::read_dir(home.path().join(".cache/stsenv")).unwrap().collect();
+    assert!(left.is_empty(), "lock files pile up: {left:?}");
+}
+
+#[test]
+fn status_follows_aws_profile_and_write_profile_names_the_real_line() {
+    let home = Home::seeds(&moto().url);
+    let out = home.stsenv(&["session", "--token-code", "123456", "--write-profile", "mfa"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = home.command(bin()).args(["status"]).env("AWS_PROFILE", "mfa").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("profile:  'mfa'") && text(&out.stdout).contains("expires:"), "{}", text(&out.stdout));
+
+    let out = home.stsenv(&["session", "--token-code", "123456", "--write-profile", "default"]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(&format!("({}:1)", home.aws_file("credentials").display())), "{stderr}");
+}
