@@ -14,7 +14,7 @@ done
 venv=${STSENV_TEST_VENV:-$PWD/.venv}
 if ! "$venv/bin/python" -c 'import moto, awsume' 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q -r tests/requirements.txt awsume==4.5.5
+    "$venv/bin/pip" install -q -r tests/requirements.txt awsume==4.5.4
 fi
 cargo build --release --locked -q
 stsenv=$PWD/target/release/stsenv
@@ -23,7 +23,10 @@ work=$(mktemp -d)
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 moto=$!
-trap 'kill $moto 2>/dev/null; rm -rf "$work"' EXIT
+sso_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/python" tests/support/sso_stub.py "$sso_port" &
+sso=$!
+trap 'kill $moto $sso 2>/dev/null; rm -rf "$work"' EXIT
 until "$venv/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $port))" 2>/dev/null; do sleep 0.2; done
 
 # A HOME like the seeds': IAM user keys, and a role profile with MFA.
@@ -32,16 +35,25 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AW
 mkdir -p "$HOME/.aws"
 printf '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n' >"$HOME/.aws/credentials"
 printf '[default]\nregion = ap-northeast-1\n\n[profile s3FullforAssumeRole]\nrole_arn = arn:aws:iam::123456789012:role/s3FullforAssumeRole\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = ap-northeast-1\n' >"$HOME/.aws/config"
+# An IAM Identity Center profile, signed in (a token in the CLI's cache) against the stub.
+printf '\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Developer\n' >>"$HOME/.aws/config"
+mkdir -p "$HOME/.aws/sso/cache"
+printf '{"accessToken": "bench", "expiresAt": "%s"}' "$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%SZ)" \
+    >"$HOME/.aws/sso/cache/$(printf corp | sha1sum | cut -d' ' -f1).json"
+export AWS_ENDPOINT_URL_SSO=http://127.0.0.1:$sso_port
+until "$venv/bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $sso_port))" 2>/dev/null; do sleep 0.2; done
 
 profile=s3FullforAssumeRole
 awsume=$venv/bin/awsumepy
 # Fill both tools' caches, so the warm rows measure cache hits.
 "$stsenv" assume $profile --token-code 123456 --shell bash >/dev/null
+"$stsenv" assume dev --shell bash >/dev/null
 "$awsume" $profile --mfa-token 123456 --show-commands >/dev/null 2>&1
 
 names=(
     "bare process start (/bin/true)"
     "stsenv assume, cache hit"
+    "stsenv assume SSO profile, cache hit"
     "stsenv assume, cold (code given)"
     "awsume --show-commands, warm"
     "awsume --show-commands, cold (code given)"
@@ -49,15 +61,21 @@ names=(
 commands=(
     "/bin/true"
     "$stsenv assume $profile --shell bash"
+    "$stsenv assume dev --shell bash"
     "$stsenv assume $profile --token-code 123456 --no-cache --shell bash"
     "$awsume $profile --show-commands"
     "$awsume $profile --mfa-token 123456 --show-commands"
 )
-prepare=("" "" "" "" "rm -rf $HOME/.awsume/cache")
-if aws --version 2>&1 | grep -q '^aws-cli/2'; then
-    aws configure export-credentials --profile default >/dev/null
+prepare=("" "" "" "" "" "rm -rf $HOME/.awsume/cache")
+# The AWS CLI v2 (Debian's awscli package); a pip-installed v1 earlier on PATH has no export.
+aws=""
+for candidate in /usr/bin/aws "$(command -v aws || true)"; do
+    if [ -x "$candidate" ] && "$candidate" --version 2>&1 | grep -q '^aws-cli/2'; then aws=$candidate; break; fi
+done
+if [ -n "$aws" ]; then
+    "$aws" configure export-credentials --profile default >/dev/null
     names+=("aws configure export-credentials (CLI v2)")
-    commands+=("aws configure export-credentials --profile default --format env")
+    commands+=("$aws configure export-credentials --profile default --format env")
     prepare+=("")
 fi
 

@@ -25,6 +25,8 @@ pub enum Command {
     Session(SessionArgs),
     /// Print shell code that removes every variable stsenv set
     Unset(ShellArg),
+    /// Sign in to IAM Identity Center (SSO) and cache the token, shared with the AWS CLI
+    Login(LoginArgs),
     /// Print the shell integration: a `stsenv` function and an expiry hook
     Init(InitArgs),
     /// Print shell completions
@@ -69,6 +71,19 @@ pub struct AssumeArgs {
     pub external_id: Option<String>,
     #[command(flatten)]
     pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// An SSO profile [default: AWS_PROFILE, else default]
+    #[arg(value_name = "PROFILE", add = profile_completer(), conflicts_with = "sso_session")]
+    pub profile: Option<String>,
+    /// Sign in to this [sso-session NAME] instead of a profile's
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Only print the URL and code; do not open a browser
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 #[derive(Args, Debug)]

@@ -65,6 +65,11 @@ pub fn q(value: &str) -> String {
     format!("'{}'", value.escape_debug())
 }
 
+/// A value as it is, with control characters escaped: safe on a terminal, quotes left alone.
+pub fn printable(value: &str) -> String {
+    value.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(profile) = &self.profile {

@@ -6,6 +6,7 @@
 
 pub mod cache;
 pub mod cli;
+pub mod client;
 pub mod cmd;
 pub mod credentials_file;
 pub mod creds;
@@ -16,5 +17,6 @@ pub mod obtain;
 pub mod plan;
 pub mod profile;
 pub mod render;
+pub mod source;
 pub mod sts;
 pub mod vars;

@@ -5,6 +5,7 @@ use crate::creds::Credentials;
 use crate::error::Result;
 use crate::mfa;
 use crate::plan::{Plan, Role, Step};
+use crate::source::Fetch;
 use crate::sts::{MfaCode, Sts};
 use std::path::PathBuf;
 
@@ -22,9 +23,12 @@ pub struct Obtained {
 
 pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
     let keys = keys(plan);
+    let fetch = Fetch { cache, mode: opts.cache, may_prompt: opts.may_prompt };
     let Some(last) = keys.len().checked_sub(1) else {
-        // Temporary keys stored in a profile: nothing to call.
-        return Ok(Obtained { creds: plan.source.creds.clone(), cache_file: None });
+        // No STS step: the source's own credentials (temporary keys in a profile, SSO).
+        let creds = plan.source.credentials(&fetch).map_err(|e| e.profile(&plan.label))?;
+        let cache_file = plan.source.cache_key().filter(|_| opts.cache != Mode::Off).map(|k| cache.path(&k));
+        return Ok(Obtained { creds, cache_file });
     };
     let cache_file = (opts.cache != Mode::Off).then(|| cache.path(&keys[last]));
     let reusable = |i: usize| match opts.cache {
@@ -34,10 +38,10 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
     };
 
     // The newest step the cache can answer; on a hit for the final step nothing else runs.
-    let (mut start, mut creds) = (0, plan.source.creds.clone());
+    let (mut start, mut found) = (0, None);
     for i in (0..=last).rev() {
-        if let Some(found) = reusable(i) {
-            (start, creds) = (i + 1, found);
+        if let Some(creds) = reusable(i) {
+            (start, found) = (i + 1, Some(creds));
             break;
         }
     }
@@ -46,6 +50,15 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
             eprintln!("stsenv: {note}");
         }
     }
+    let mut creds = match found {
+        Some(creds) => creds,
+        // Nothing cached: the source's credentials (its own cache entry, for SSO), unless
+        // the final step is a hit anyway.
+        None => {
+            let keep = Fetch { mode: if opts.cache == Mode::Refresh { Mode::Use } else { opts.cache }, ..fetch };
+            plan.source.credentials(&keep).map_err(|e| e.profile(&plan.label))?
+        }
+    };
 
     let mut sts: Option<Sts> = None;
     for (i, step) in plan.steps.iter().enumerate().skip(start) {
@@ -89,7 +102,7 @@ fn run_step(
     let mfa = step.mfa().zip(code.as_deref()).map(|(m, code)| MfaCode { serial: &m.serial, code });
     match step {
         Step::SessionToken { duration, .. } => {
-            let owner = plan.source.profile.clone().unwrap_or_else(|| "environment".to_owned());
+            let owner = plan.source.profile().unwrap_or("environment").to_owned();
             Ok((client.session_token(creds, *duration, mfa)?, owner, "GetSessionToken".to_owned()))
         }
         Step::AssumeRole(a) => {
@@ -112,7 +125,7 @@ fn run_step(
 /// before it.
 pub fn keys(plan: &Plan) -> Vec<String> {
     let endpoint = plan.endpoint.as_deref().unwrap_or("aws");
-    let mut parent = format!("{endpoint}\n{}", plan.source.creds.access_key_id);
+    let mut parent = format!("{endpoint}\n{}", plan.source.identity());
     plan.steps
         .iter()
         .map(|step| {

@@ -1,10 +1,10 @@
 //! Profile resolution: from what the user asked for to a plan — where the source credentials
 //! come from, then each STS call in order. Nothing here touches the network.
 
-use crate::creds::Credentials;
 use crate::duration::{self, ASSUME_ROLE, CHAINED_MAX, SESSION_TOKEN};
 use crate::error::{Error, Result, q};
 use crate::profile::{self, Profiles, value};
+use crate::source::{self, Source};
 use std::fmt;
 
 /// How long the shared MFA session (GetSessionToken) lives.
@@ -34,13 +34,6 @@ pub struct Plan {
     pub endpoint: Option<String>,
     /// Things worth telling the user before running the plan.
     pub notes: Vec<String>,
-}
-
-#[derive(Debug)]
-pub struct Source {
-    /// The profile holding the keys, or `None` for `credential_source = Environment`.
-    pub profile: Option<String>,
-    pub creds: Credentials,
 }
 
 #[derive(Debug, Clone)]
@@ -152,7 +145,7 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
             }
         }
         // A profile with plain keys: hand out a session, never the long-term keys themselves.
-        _ if source.creds.session_token.is_none() => return session(profiles, req),
+        _ if source.long_term() => return session(profiles, req),
         _ => {}
     }
     use_mfa_session(&source, &mut steps, &mut notes);
@@ -176,14 +169,18 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
     let Some(p) = profiles.get(name) else {
         return Err(profile::unknown(profiles, name));
     };
-    if value(p, "role_arn").is_some() {
+    if value(p, "role_arn").is_some() || value(p, "aws_access_key_id").is_none() {
+        if value(p, "role_arn").is_none() {
+            return Err(no_credentials(profiles, name, p)
+                .hint("GetSessionToken needs an IAM user's long-term keys (aws_access_key_id)"));
+        }
         return Err(Error::new("it assumes a role; GetSessionToken needs an IAM user's long-term keys")
             .profile(name)
             .at(profiles.locate(name, Some("role_arn")))
             .hint(format!("run `stsenv assume {name}`, or name its source_profile")));
     }
-    let source = keys(profiles, name)?;
-    if source.creds.session_token.is_some() {
+    let source = source::keys::resolve(profiles, name)?;
+    if !source.long_term() {
         return Err(Error::new("its keys are already temporary (aws_session_token is set)")
             .profile(name)
             .at(profiles.locate(name, Some("aws_session_token")))
@@ -244,17 +241,23 @@ fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Sou
     let Some(p) = profiles.get(name) else {
         return Err(profile::unknown(profiles, name));
     };
-    let Some(role_arn) = value(p, "role_arn") else {
-        if value(p, "aws_access_key_id").is_some() {
-            return Ok((keys(profiles, name)?, Vec::new()));
-        }
-        return Err(no_credentials(profiles, name, p));
+    // The SDKs' rule: in a profile reached as another's source_profile, static keys win
+    // over its own role_arn (the chain stops there).
+    let is_source = seen.len() > 1;
+    let Some(role_arn) = value(p, "role_arn").filter(|_| !(is_source && value(p, "aws_access_key_id").is_some())) else {
+        return Ok((base(profiles, name, p)?, Vec::new()));
     };
     check_role_arn(role_arn).map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_arn"))))?;
 
     let (source, mut steps) = match (value(p, "source_profile"), value(p, "credential_source")) {
+        (Some(_), Some(_)) => {
+            return Err(Error::new("it has both source_profile and credential_source; the AWS SDKs reject that")
+                .profile(name)
+                .at(profiles.locate(name, Some("credential_source")))
+                .hint("keep one of them"));
+        }
         // A profile may hold its own keys and name itself as source, as the AWS CLI allows.
-        (Some(src), _) if src == name => (keys(profiles, name)?, Vec::new()),
+        (Some(src), _) if src == name => (source::keys::resolve(profiles, name)?, Vec::new()),
         (Some(src), _) => {
             if profiles.get(src).is_none() {
                 return Err(Error::new(format!("its source_profile {} does not exist", q(src)))
@@ -264,7 +267,7 @@ fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Sou
             }
             chain(profiles, src, seen).map_err(|e| e.profile(name))?
         }
-        (None, Some(cs)) if cs.eq_ignore_ascii_case("Environment") => (environment(name)?, Vec::new()),
+        (None, Some(cs)) if cs.eq_ignore_ascii_case("Environment") => (source::environment::resolve(name)?, Vec::new()),
         (None, Some(cs)) => {
             return Err(Error::new(format!("credential_source = {cs} is not supported"))
                 .profile(name)
@@ -311,7 +314,7 @@ fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Sou
 /// with session credentials at 1 hour, so longer durations keep the direct MFA call.
 fn use_mfa_session(source: &Source, steps: &mut Vec<Step>, notes: &mut Vec<String>) {
     let Some(Step::AssumeRole(first)) = steps.first_mut() else { return };
-    if first.mfa.is_none() || source.creds.session_token.is_some() {
+    if first.mfa.is_none() || !source.long_term() {
         return;
     }
     let wanted = first.duration.unwrap_or(CHAINED_MAX);
@@ -326,51 +329,19 @@ fn use_mfa_session(source: &Source, steps: &mut Vec<Step>, notes: &mut Vec<Strin
     steps.insert(0, Step::SessionToken { duration: MFA_SESSION_SECONDS, mfa });
 }
 
-fn keys(profiles: &Profiles, name: &str) -> Result<Source> {
-    let p = profiles.get(name).ok_or_else(|| profile::unknown(profiles, name))?;
-    let (Some(id), Some(secret)) = (value(p, "aws_access_key_id"), value(p, "aws_secret_access_key")) else {
-        return Err(no_credentials(profiles, name, p));
-    };
-    let expires_at = ["x_security_token_expires", "expiration"]
-        .iter()
-        .find_map(|k| value(p, k))
-        .and_then(|t| aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime).ok())
-        .map(|t| t.secs());
-    Ok(Source {
-        profile: Some(name.to_owned()),
-        creds: Credentials {
-            access_key_id: id.to_owned(),
-            secret_access_key: secret.to_owned(),
-            session_token: value(p, "aws_session_token").map(str::to_owned),
-            expires_at,
-        },
-    })
-}
-
-fn environment(name: &str) -> Result<Source> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
-        return Err(Error::new(
-            "credential_source = Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set",
-        )
-        .profile(name)
-        .hint("export them, or use source_profile"));
-    };
-    Ok(Source {
-        profile: None,
-        creds: Credentials {
-            access_key_id: id,
-            secret_access_key: secret,
-            session_token: var("AWS_SESSION_TOKEN"),
-            expires_at: None,
-        },
-    })
+/// The credentials of a profile without role_arn (or a source whose keys win), by kind.
+fn base(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Result<Source> {
+    if value(p, "aws_access_key_id").is_some() {
+        return source::keys::resolve(profiles, name);
+    }
+    if let Some(role) = source::sso::resolve(profiles, name)? {
+        return Ok(Source::Sso(role));
+    }
+    Err(no_credentials(profiles, name, p))
 }
 
 fn no_credentials(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Error {
-    let cause = if value(p, "sso_start_url").is_some() || value(p, "sso_session").is_some() {
-        "it is an SSO profile, which stsenv does not support yet"
-    } else if value(p, "credential_process").is_some() {
+    let cause = if value(p, "credential_process").is_some() {
         "it uses credential_process, which stsenv does not support as a source yet"
     } else if value(p, "aws_access_key_id").is_some() {
         "it has aws_access_key_id but no aws_secret_access_key"
@@ -390,7 +361,7 @@ fn region(profiles: &Profiles, steps: &[Step], source: &Source) -> Option<String
         Step::SessionToken { .. } => None,
     });
     step_profiles
-        .chain(source.profile.as_deref())
+        .chain(source.profile())
         .find_map(|name| profiles.get(name).and_then(|p| value(p, "region")))
         .map(str::to_owned)
 }
@@ -453,9 +424,9 @@ fn default_session_name(mfa: Option<&Mfa>) -> String {
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "plan for {}:", q(&self.label))?;
-        match &self.source.profile {
-            Some(p) => writeln!(f, "  source: keys {} of profile {}", self.source.creds.access_key_id, q(p))?,
-            None => writeln!(f, "  source: keys {} from the environment", self.source.creds.access_key_id)?,
+        writeln!(f, "  source: {}", self.source)?;
+        if let Source::Sso(role) = &self.source {
+            writeln!(f, "  sign-in: {}", source::sso::token::describe(&role.session))?;
         }
         for (i, step) in self.steps.iter().enumerate() {
             write!(f, "  {}. ", i + 1)?;

@@ -48,9 +48,25 @@ impl Profiles {
         names
     }
 
-    /// The STS endpoint override, by the SDK's rules: `AWS_ENDPOINT_URL_STS` >
-    /// `AWS_ENDPOINT_URL` > the selected profile's `[services]` > its `endpoint_url`.
+    /// The STS endpoint override.
     pub fn sts_endpoint(&self) -> Option<String> {
+        self.endpoint("STS")
+    }
+
+    pub fn sso_session_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.set.sso_sessions().collect();
+        names.sort_unstable();
+        names
+    }
+
+    pub fn sso_session(&self, name: &str) -> Option<&aws_runtime::env_config::section::SsoSession> {
+        self.set.sso_session(name)
+    }
+
+    /// A service's endpoint override, by the SDK's rules: `AWS_ENDPOINT_URL_<SERVICE>` >
+    /// `AWS_ENDPOINT_URL` > the selected profile's `[services]` > its `endpoint_url`.
+    /// `service_id` as the SDK names it: "STS", "SSO", "SSO OIDC".
+    pub fn endpoint(&self, service_id: &str) -> Option<String> {
         let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
             || self.set.get("ignore_configured_endpoint_urls").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         if ignore {
@@ -60,7 +76,7 @@ impl Profiles {
         EnvConfigValue::new()
             .env("AWS_ENDPOINT_URL")
             .profile("endpoint_url")
-            .service_id("STS")
+            .service_id(service_id)
             .load(&env, Some(&self.set))
             .map(|(value, _)| value.into_owned())
     }
@@ -98,6 +114,13 @@ impl Profiles {
         let config_headers = [format!("profile {profile}"), profile.to_owned()];
         let in_config = locate_in(&self.config_file, &config_headers, key);
         in_config.or_else(|| locate_in(&self.credentials_file, &[profile.to_owned()], key))
+    }
+}
+
+impl Profiles {
+    /// The file and line of any section header of the config file, e.g. `sso-session corp`.
+    pub fn locate_section(&self, header: &str) -> Option<(PathBuf, usize)> {
+        locate_in(&self.config_file, &[header.to_owned()], None)
     }
 }
 

@@ -3,11 +3,9 @@
 
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
-use aws_sdk_sts::config::{BehaviorVersion, IdentityCache, Region, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_sdk_sts::config::{BehaviorVersion, IdentityCache, Region, retry::RetryConfig};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_http_client::{Connector, proxy::ProxyConfig, tls};
-use aws_smithy_runtime_api::client::http::{SharedHttpConnector, http_client_fn};
-use std::time::Duration;
+use crate::client::causes;
 
 pub struct Sts {
     runtime: tokio::runtime::Runtime,
@@ -29,30 +27,16 @@ pub struct MfaCode<'a> {
 
 impl Sts {
     pub fn new(region: Option<&str>, endpoint: Option<&str>) -> Result<Self> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let runtime = crate::client::runtime()?;
         let region = region.unwrap_or("us-east-1").to_owned();
-        let timeout = std::env::var("STSENV_TIMEOUT").ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(10.0);
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.clone()))
             // Each call brings its own credentials (the source keys, then the MFA session…);
             // a shared identity cache would sign later calls with the first call's keys.
             .identity_cache(IdentityCache::no_cache())
-            .http_client(http_client_fn(|settings, components| {
-                // Corporate proxies: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the AWS CLI honours.
-                let mut builder = Connector::builder().proxy_config(ProxyConfig::from_env());
-                builder.set_connector_settings(Some(settings.clone()));
-                builder.set_sleep_impl(components.sleep_impl());
-                let provider = tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring);
-                SharedHttpConnector::new(builder.tls_provider(provider).build())
-            }))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs_f64(timeout.min(5.0)))
-                    .operation_attempt_timeout(Duration::from_secs_f64(timeout))
-                    .operation_timeout(Duration::from_secs_f64(timeout))
-                    .build(),
-            )
+            .http_client(crate::client::http_client())
+            .timeout_config(crate::client::timeouts())
             .retry_config(RetryConfig::standard().with_max_attempts(3));
         if let Some(url) = endpoint {
             config = config.endpoint_url(url);
@@ -166,14 +150,4 @@ fn overrides(creds: &Credentials, one_time_code: bool) -> aws_sdk_sts::config::B
     );
     let builder = aws_sdk_sts::config::Builder::default().credentials_provider(provider);
     if one_time_code { builder.retry_config(RetryConfig::disabled()) } else { builder }
-}
-
-fn causes(err: &dyn std::error::Error) -> String {
-    let mut text = Vec::new();
-    let mut next = err.source();
-    while let Some(e) = next {
-        text.push(e.to_string());
-        next = e.source();
-    }
-    if text.is_empty() { err.to_string() } else { text.join(": ") }
 }

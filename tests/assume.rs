@@ -335,7 +335,7 @@ fn profile_errors_name_the_profile_the_file_and_the_fix() {
         "duration 13h is out of range for AssumeRole; STS accepts 15m to 12h",
     );
     assert_fails(&home, "s3FullforAssumeRole --duration 10m", "s3FullforAssumeRole", "out of range");
-    assert_fails(&home, "sso", "sso", "SSO profile");
+    assert_fails(&home, "sso", "sso", "there is no [sso-session corp] section");
     assert_fails(&home, "\"it's \\$(touch pwned)\\nx\"", "it\\'s $(touch pwned)\\\\nx", "profile names use only");
     assert_fails(
         &home,

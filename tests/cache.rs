@@ -153,7 +153,9 @@ fn session_works_against_moto_and_lists_in_the_cache() {
         assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
         assert!(stdout.contains("ARN arn:aws:") && stdout.contains("BUCKET session-bucket"), "{shell}: {stdout}");
         assert!(
-            stdout.contains("default\tGetSessionToken\t11h59m") || stdout.contains("default\tGetSessionToken\t12h"),
+            stdout.lines().any(|l| l.starts_with("default ")
+                && l.contains("MFA session (GetSessionToken)")
+                && (l.contains(" 11h59m") || l.contains(" 12h "))),
             "{shell}: {stdout}"
         );
     }
@@ -170,7 +172,7 @@ fn cache_clear_removes_one_profile_or_all() {
     assume(&home, &["s3FullforAssumeRole", "--token-code", "123456"]);
     assume(&home, &["test", "--token-code", "123456"]);
     let list = text(&home.stsenv(&["cache", "list"]).stdout);
-    assert_eq!(list.lines().count(), 4, "{list}");
+    assert_eq!(list.lines().count(), 5, "a header and four entries: {list}");
     home.stsenv(&["cache", "clear", "test"]);
     let list = text(&home.stsenv(&["cache", "list"]).stdout);
     assert!(!list.contains("CREATED_ROLE") && list.contains("s3FullforAssumeRole"), "{list}");

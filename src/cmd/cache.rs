@@ -4,16 +4,19 @@ use crate::cache::Cache;
 use crate::cli::CacheAction;
 use crate::creds::rfc3339;
 use crate::duration::human;
-use crate::error::{Error, Result, q};
+use crate::error::{Error, Result, printable, q};
+use crate::profile::Profiles;
+use crate::source::sso::{self, token};
 
 pub fn run(action: &CacheAction) -> Result<()> {
     let cache = Cache::open()?;
     match action {
         CacheAction::List => {
             let entries = cache.entries();
+            let sign_ins = sso_sign_ins();
             if entries.is_empty() {
                 eprintln!("stsenv: no cached credentials in {}", cache.dir().display());
-                return Ok(());
+                return super::write_stdout(&sign_ins);
             }
             let rows: Vec<[String; 4]> = entries
                 .iter()
@@ -26,7 +29,7 @@ pub fn run(action: &CacheAction) -> Result<()> {
                         other => other.to_owned(),
                     };
                     let until = entry.creds.expires_at.map(rfc3339).unwrap_or_default();
-                    [entry.profile.escape_debug().to_string(), what.escape_debug().to_string(), state, until]
+                    [printable(&entry.profile), printable(&what), state, until]
                 })
                 .collect();
             let header = ["PROFILE", "CREDENTIALS", "LEFT", "EXPIRES"].map(str::to_owned);
@@ -36,7 +39,7 @@ pub fn run(action: &CacheAction) -> Result<()> {
                 format!("{:w0$}  {:w1$}  {:w2$}  {}\n", r[0], r[1], r[2], r[3], w0 = widths[0], w1 = widths[1], w2 = widths[2])
             };
             let text: String = std::iter::once(&header).chain(&rows).map(line).collect();
-            super::write_stdout(&text)
+            super::write_stdout(&(text + &sign_ins))
         }
         CacheAction::Clear { profile } => {
             let removed = cache.clear(profile.as_deref())?;
@@ -48,4 +51,24 @@ pub fn run(action: &CacheAction) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The IAM Identity Center sign-ins the config names, and their tokens (never the token).
+fn sso_sign_ins() -> String {
+    let Ok(profiles) = Profiles::load(&crate::profile::default_profile()) else { return String::new() };
+    let mut sessions: Vec<_> =
+        profiles.sso_session_names().into_iter().filter_map(|n| sso::named_session(&profiles, n).ok()).collect();
+    for name in profiles.names() {
+        if let Ok(s) = sso::session_of(&profiles, name)
+            && s.name.is_none()
+            && !sessions.iter().any(|x| x.name.is_none() && x.start_url == s.start_url)
+        {
+            sessions.push(s);
+        }
+    }
+    if sessions.is_empty() {
+        return String::new();
+    }
+    let lines: String = sessions.iter().map(|s| format!("{}\n", token::describe(s))).collect();
+    format!("\nSSO sign-ins (~/.aws/sso/cache, shared with the AWS CLI):\n{lines}")
 }

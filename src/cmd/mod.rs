@@ -4,6 +4,7 @@ mod assume;
 mod cache;
 mod completions;
 mod init;
+mod login;
 mod profiles;
 mod session;
 mod status;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Session(args) => session::run(&args),
         Command::Unset(args) => unset::run(args.get()),
         Command::Init(args) => init::run(args.shell),
+        Command::Login(args) => login::run(&args),
         Command::Completions { shell } => completions::run(shell),
         Command::Status(args) => status::run(&args),
         Command::Cache { action } => cache::run(&action),
@@ -54,7 +56,7 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
         return Ok(());
     }
     // The profile a fish universal AWS_PROFILE is shadowed with: one that exists.
-    let config_profile = if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile.as_deref() };
+    let config_profile = if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile() };
     let session =
         vars::Session { label: &plan.label, creds: &got.creds, region: plan.region.as_deref(), config_profile };
     let mut changes = vars::session(&session, &vars::real_env);

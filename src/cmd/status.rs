@@ -62,6 +62,15 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     if let (Some(at), Some(left)) = (expires_at, left) {
         text += &format!("expires:  {} ({} left)\n", rfc3339(at), human(left as u32));
     }
+    // Where renewals will come from, when that is an IAM Identity Center sign-in.
+    if let Some(label) = &label
+        && let Ok(p) = Profiles::load(label)
+        && p.get(label).is_some()
+        && let Ok(plan) = crate::plan::assume(&p, &crate::plan::Request { target: label.clone(), ..Default::default() })
+        && let crate::source::Source::Sso(role) = &plan.source
+    {
+        text += &format!("sign-in:  {}\n", crate::source::sso::token::describe(&role.session));
+    }
     super::write_stdout(&text)
 }
 

@@ -22,6 +22,29 @@ impl Request {
         })
     }
 
+    /// The request line's path and query, e.g. `/federation/credentials?role_name=…`.
+    pub fn target(&self) -> String {
+        self.head.split_whitespace().nth(1).unwrap_or("").to_owned()
+    }
+
+    /// A header's value (names are case-insensitive).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+
+    /// A query parameter of the request line.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let target = self.target();
+        let query = target.split_once('?')?.1.to_owned();
+        query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| percent_decode(v))
+        })
+    }
+
     pub fn action(&self) -> String {
         self.param("Action").unwrap_or_default()
     }
@@ -49,6 +72,12 @@ pub enum Reply {
     },
     /// Bytes to send as they are (a forwarded response).
     Raw(Vec<u8>),
+    /// A restJson1 answer; errors carry their code in `x-amzn-ErrorType`, as AWS sends it.
+    Json {
+        status: u16,
+        body: String,
+        error_type: Option<String>,
+    },
 }
 
 pub struct Server {
@@ -102,6 +131,14 @@ fn serve(stream: TcpStream, handler: &(dyn Fn(&Request) -> Reply + Send + Sync),
                 return;
             }
             Reply::Raw(bytes) => bytes,
+            Reply::Json { status, body, error_type } => {
+                let error = error_type.map_or(String::new(), |t| format!("x-amzn-ErrorType: {t}\r\n"));
+                format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{error}x-amzn-RequestId: 5f5b2e0c-1\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes()
+            }
         };
         if writer.write_all(&bytes).is_err() {
             return;

@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod shell;
+pub mod sso;
 
 use std::io::Read;
 use std::net::TcpStream;
@@ -139,6 +140,8 @@ pub struct Home {
     pub dir: tempfile::TempDir,
     /// Where stsenv sends STS calls (moto, a stub, or a counting proxy).
     pub endpoint: String,
+    /// More variables for every command (e.g. the SSO endpoints).
+    pub env: Vec<(String, String)>,
 }
 
 impl Home {
@@ -151,7 +154,7 @@ impl Home {
         std::fs::create_dir(dir.path().join(".aws")).unwrap();
         std::fs::write(dir.path().join(".aws/config"), config).unwrap();
         std::fs::write(dir.path().join(".aws/credentials"), credentials).unwrap();
-        Home { dir, endpoint: endpoint.to_owned() }
+        Home { dir, endpoint: endpoint.to_owned(), env: Vec::new() }
     }
 
     pub fn path(&self) -> &Path {
@@ -183,6 +186,7 @@ impl Home {
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("STSENV_TIMEOUT", "3")
             .env("STSENV_NO_COMPLETIONS", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(self.path());
         cmd
     }
@@ -260,4 +264,8 @@ pub fn assert_only_shell_code(stdout: &str) {
             "not shell code on stdout: {line:?}"
         );
     }
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }

@@ -1,0 +1,25 @@
+//! `credential_source = Environment`: the keys exported in the shell. The only source that
+//! reads them — otherwise a previous session's variables would be taken for the user's.
+
+use super::Source;
+use crate::creds::Credentials;
+use crate::error::{Error, Result};
+
+pub fn resolve(name: &str) -> Result<Source> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+        return Err(Error::new(
+            "credential_source = Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set",
+        )
+        .profile(name)
+        .hint("export them, or use source_profile"));
+    };
+    Ok(Source::Environment {
+        creds: Credentials {
+            access_key_id: id,
+            secret_access_key: secret,
+            session_token: var("AWS_SESSION_TOKEN"),
+            expires_at: None,
+        },
+    })
+}

@@ -1,0 +1,29 @@
+//! `aws_access_key_id` / `aws_secret_access_key` (and `aws_session_token`) in a profile.
+
+use super::Source;
+use crate::creds::Credentials;
+use crate::error::{Error, Result};
+use crate::profile::{self, Profiles, value};
+
+pub fn resolve(profiles: &Profiles, name: &str) -> Result<Source> {
+    let p = profiles.get(name).ok_or_else(|| profile::unknown(profiles, name))?;
+    let (Some(id), Some(secret)) = (value(p, "aws_access_key_id"), value(p, "aws_secret_access_key")) else {
+        return Err(Error::new("it has aws_access_key_id but no aws_secret_access_key")
+            .profile(name)
+            .at(profiles.locate(name, Some("aws_access_key_id"))));
+    };
+    let expires_at = ["x_security_token_expires", "expiration"]
+        .iter()
+        .find_map(|k| value(p, k))
+        .and_then(|t| aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime).ok())
+        .map(|t| t.secs());
+    Ok(Source::Keys {
+        profile: name.to_owned(),
+        creds: Credentials {
+            access_key_id: id.to_owned(),
+            secret_access_key: secret.to_owned(),
+            session_token: value(p, "aws_session_token").map(str::to_owned),
+            expires_at,
+        },
+    })
+}

@@ -1,0 +1,106 @@
+//! Where a plan's first credentials come from, one file per kind, resolved from the profile
+//! files as the AWS SDKs resolve them. `plan` picks the kind; `obtain` asks it for credentials.
+
+pub mod environment;
+pub mod keys;
+pub mod sso;
+
+use crate::cache::{Cache, Mode};
+use crate::creds::Credentials;
+use crate::error::{Result, q};
+use std::fmt;
+
+#[derive(Debug)]
+pub enum Source {
+    /// `aws_access_key_id` in a profile: an IAM user's long-term keys, or temporary ones
+    /// with `aws_session_token`.
+    Keys { profile: String, creds: Credentials },
+    /// `credential_source = Environment`: the keys exported in the shell.
+    Environment { creds: Credentials },
+    /// IAM Identity Center: a role's credentials from the portal, with the SSO token.
+    Sso(sso::SsoRole),
+}
+
+/// How `obtain` may get source credentials.
+pub struct Fetch<'a> {
+    pub cache: &'a Cache,
+    pub mode: Mode,
+    /// A sign-in on the terminal is allowed.
+    pub may_prompt: bool,
+}
+
+impl Source {
+    /// The profile that holds the source, for messages and the region.
+    pub fn profile(&self) -> Option<&str> {
+        match self {
+            Source::Keys { profile, .. } => Some(profile),
+            Source::Environment { .. } => None,
+            Source::Sso(role) => Some(&role.profile),
+        }
+    }
+
+    /// Long-term keys: stsenv never exports them, and MFA sessions start from them.
+    pub fn long_term(&self) -> bool {
+        match self {
+            Source::Keys { creds, .. } | Source::Environment { creds } => creds.session_token.is_none(),
+            Source::Sso(_) => false,
+        }
+    }
+
+    /// Who the source is, for the cache keys of every step after it.
+    pub fn identity(&self) -> String {
+        match self {
+            Source::Keys { creds, .. } | Source::Environment { creds } => creds.access_key_id.clone(),
+            Source::Sso(role) => role.identity(),
+        }
+    }
+
+    /// Where a source that is itself fetched caches its credentials.
+    pub fn cache_key(&self) -> Option<String> {
+        match self {
+            Source::Sso(role) => Some(Cache::key("source", &role.identity())),
+            _ => None,
+        }
+    }
+
+    /// The credentials: at hand for keys, fetched (and cached) for the others.
+    pub fn credentials(&self, fetch: &Fetch) -> Result<Credentials> {
+        match self {
+            Source::Keys { creds, .. } | Source::Environment { creds } => Ok(creds.clone()),
+            Source::Sso(role) => cached(self, fetch, |_| role.credentials(fetch)),
+        }
+    }
+}
+
+/// Reuses the cache entry of a fetched source, or fetches under its lock (one fetch for N
+/// processes) and stores the result.
+fn cached(source: &Source, fetch: &Fetch, get: impl Fn(&Fetch) -> Result<Credentials>) -> Result<Credentials> {
+    let Some(key) = source.cache_key() else { return get(fetch) };
+    if fetch.mode == Mode::Off {
+        return get(fetch);
+    }
+    let reuse = || (fetch.mode == Mode::Use).then(|| fetch.cache.fresh(&key)).flatten();
+    if let Some(found) = reuse() {
+        return Ok(found);
+    }
+    let _lock = fetch.cache.lock(&key)?;
+    if let Some(found) = reuse() {
+        return Ok(found);
+    }
+    let creds = get(fetch)?;
+    let owner = source.profile().unwrap_or("environment");
+    if let Err(e) = fetch.cache.put(&key, owner, &source.to_string(), &creds) {
+        eprintln!("stsenv: warning: {e}");
+    }
+    Ok(creds)
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Keys { profile, creds } => write!(f, "keys {} of profile {}", creds.access_key_id, q(profile)),
+            Source::Environment { creds } => write!(f, "keys {} from the environment", creds.access_key_id),
+            Source::Sso(role) => write!(f, "{role}"),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! IAM Identity Center (SSO) as a source: the profile's account and role, the sign-in
+//! session they belong to (an `[sso-session NAME]` section, or the legacy keys in the
+//! profile itself), and the role's credentials from the portal (GetRoleCredentials).
+
+pub mod login;
+pub mod token;
+
+use super::Fetch;
+use crate::creds::Credentials;
+use crate::error::{Error, Result, q};
+use crate::profile::{Profiles, value};
+use std::fmt;
+
+/// What one sign-in covers: the token in `~/.aws/sso/cache` is per session.
+#[derive(Debug, Clone)]
+pub struct SsoSession {
+    /// The `[sso-session NAME]`; `None` for the legacy profile-only form.
+    pub name: Option<String>,
+    pub start_url: String,
+    pub region: String,
+    /// `sso_registration_scopes`: with them the token can be refreshed.
+    pub scopes: Vec<String>,
+    /// OIDC endpoint override (tests, private endpoints), by the SDK's rules.
+    pub oidc_endpoint: Option<String>,
+    /// The profile `stsenv login` should be told to use, for messages.
+    pub login_hint: String,
+}
+
+#[derive(Debug)]
+pub struct SsoRole {
+    pub profile: String,
+    pub session: SsoSession,
+    pub account_id: String,
+    pub role_name: String,
+    pub portal_endpoint: Option<String>,
+}
+
+/// The SSO role of profile `name`, or `None` when it has no SSO settings. Validated as the
+/// SDKs do, with the file and line of what is wrong.
+pub fn resolve(profiles: &Profiles, name: &str) -> Result<Option<SsoRole>> {
+    let p = profiles.get(name).expect("resolve is called for an existing profile");
+    let (account, role) = (value(p, "sso_account_id"), value(p, "sso_role_name"));
+    let has_sso = ["sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"]
+        .iter()
+        .any(|k| value(p, k).is_some());
+    if !has_sso {
+        return Ok(None);
+    }
+    let at = |key: &str| profiles.locate(name, Some(key));
+    let (account_id, role_name) = match (account, role) {
+        (Some(a), Some(r)) => (a.to_owned(), r.to_owned()),
+        (None, None) => {
+            return Err(Error::new("it names an SSO sign-in but no sso_account_id and sso_role_name")
+                .profile(name)
+                .at(profiles.locate(name, None))
+                .hint("add both, or use it only with `stsenv login`"));
+        }
+        (a, _) => {
+            let missing = if a.is_none() { "sso_account_id" } else { "sso_role_name" };
+            let present = if a.is_none() { "sso_role_name" } else { "sso_account_id" };
+            return Err(Error::new(format!("it has {present} but no {missing}; the two go together"))
+                .profile(name)
+                .at(at(present))
+                .hint(format!("add {missing}")));
+        }
+    };
+    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::new(format!("sso_account_id {} is not a 12-digit account id", q(&account_id)))
+            .profile(name)
+            .at(at("sso_account_id")));
+    }
+    let session = session_of(profiles, name)?;
+    Ok(Some(SsoRole {
+        profile: name.to_owned(),
+        session,
+        account_id,
+        role_name,
+        portal_endpoint: profiles.endpoint("SSO"),
+    }))
+}
+
+/// The sign-in session a profile uses: its `sso_session`, or its legacy `sso_start_url`.
+pub fn session_of(profiles: &Profiles, name: &str) -> Result<SsoSession> {
+    let p = profiles.get(name).ok_or_else(|| crate::profile::unknown(profiles, name))?;
+    let at = |key: &str| profiles.locate(name, Some(key));
+    let (url, region) = (value(p, "sso_start_url"), value(p, "sso_region"));
+    let Some(session_name) = value(p, "sso_session") else {
+        let (Some(url), Some(region)) = (url, region) else {
+            let missing = if url.is_none() { "sso_start_url" } else { "sso_region" };
+            return Err(Error::new(format!("it is an SSO profile without sso_session or {missing}"))
+                .profile(name)
+                .at(profiles.locate(name, None))
+                .hint("add sso_session = NAME and an [sso-session NAME] section (`aws configure sso`)"));
+        };
+        return Ok(SsoSession {
+            name: None,
+            start_url: url.to_owned(),
+            region: region.to_owned(),
+            scopes: Vec::new(),
+            oidc_endpoint: profiles.endpoint("SSO OIDC"),
+            login_hint: name.to_owned(),
+        });
+    };
+    let mut session = named_session(profiles, session_name).map_err(|e| e.profile(name).at(at("sso_session")))?;
+    for (key, theirs, ours) in [("sso_start_url", &session.start_url, url), ("sso_region", &session.region, region)] {
+        if let Some(ours) = ours
+            && ours != theirs
+        {
+            return Err(Error::new(format!(
+                "its {key} {} differs from {} in [sso-session {session_name}]; the AWS SDKs reject that",
+                q(ours),
+                q(theirs)
+            ))
+            .profile(name)
+            .at(at(key))
+            .hint(format!("remove {key} from the profile")));
+        }
+    }
+    session.login_hint = name.to_owned();
+    Ok(session)
+}
+
+/// An `[sso-session NAME]` section.
+pub fn named_session(profiles: &Profiles, name: &str) -> Result<SsoSession> {
+    let Some(section) = profiles.sso_session(name) else {
+        return Err(Error::new(format!("there is no [sso-session {name}] section"))
+            .hint(format!("add [sso-session {name}] with sso_start_url and sso_region to {}", profiles.config_file.display())));
+    };
+    let get = |key: &str| section.get(key).map(str::trim).filter(|v| !v.is_empty());
+    let (Some(url), Some(region)) = (get("sso_start_url"), get("sso_region")) else {
+        let missing = if get("sso_start_url").is_none() { "sso_start_url" } else { "sso_region" };
+        return Err(Error::new(format!("[sso-session {name}] has no {missing}"))
+            .at(profiles.locate_section(&format!("sso-session {name}")))
+            .hint(format!("add {missing} to it")));
+    };
+    let scopes = get("sso_registration_scopes")
+        .map(|s| s.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect())
+        .unwrap_or_default();
+    Ok(SsoSession {
+        name: Some(name.to_owned()),
+        start_url: url.to_owned(),
+        region: region.to_owned(),
+        scopes,
+        oidc_endpoint: profiles.endpoint("SSO OIDC"),
+        login_hint: format!("--sso-session {name}"),
+    })
+}
+
+impl SsoSession {
+    /// What the AWS CLI hashes to name the token file.
+    pub fn cache_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.start_url)
+    }
+
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("SSO session {}", q(name)),
+            None => format!("SSO start URL {}", q(&self.start_url)),
+        }
+    }
+}
+
+impl SsoRole {
+    pub fn identity(&self) -> String {
+        let session = self.session.name.as_deref().unwrap_or("");
+        let portal = self.portal_endpoint.as_deref().unwrap_or("aws");
+        format!("sso\n{}\n{session}\n{portal}\n{}\n{}", self.session.start_url, self.account_id, self.role_name)
+    }
+
+    /// GetRoleCredentials with a valid token (refreshed, or signed in on the terminal).
+    pub fn credentials(&self, fetch: &Fetch) -> Result<Credentials> {
+        let token = token::valid(&self.session, fetch)?;
+        let runtime = crate::client::runtime()?;
+        let mut config = aws_sdk_sso::Config::builder()
+            .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
+            .region(aws_sdk_sso::config::Region::new(self.session.region.clone()))
+            .http_client(crate::client::http_client())
+            .timeout_config(crate::client::timeouts());
+        if let Some(url) = &self.portal_endpoint {
+            config = config.endpoint_url(url);
+        }
+        let client = aws_sdk_sso::Client::from_conf(config.build());
+        let call = client
+            .get_role_credentials()
+            .role_name(&self.role_name)
+            .account_id(&self.account_id)
+            .access_token(token)
+            .send();
+        let out = runtime.block_on(call).map_err(|e| {
+            let what = format!("GetRoleCredentials for role {} in account {}", q(&self.role_name), self.account_id);
+            let err = login::sdk_error(&what, "the SSO portal", e);
+            match err.code.as_deref() {
+                Some("UnauthorizedException") => err.error.hint(format!(
+                    "the {} token was not accepted: run `stsenv login {}`",
+                    self.session.label(),
+                    self.session.login_hint
+                )),
+                Some("ForbiddenException" | "AccessDeniedException" | "ResourceNotFoundException") => err
+                    .error
+                    .hint("check sso_account_id and sso_role_name: your IAM Identity Center user has no such role"),
+                _ => err.error,
+            }
+        })?;
+        let c = out
+            .role_credentials()
+            .ok_or_else(|| Error::new("GetRoleCredentials returned no credentials"))?;
+        let field = |v: Option<&str>, name: &str| {
+            v.map(str::to_owned).ok_or_else(|| Error::new(format!("GetRoleCredentials returned no {name}")))
+        };
+        Ok(Credentials {
+            access_key_id: field(c.access_key_id(), "accessKeyId")?,
+            secret_access_key: field(c.secret_access_key(), "secretAccessKey")?,
+            session_token: Some(field(c.session_token(), "sessionToken")?),
+            // The portal gives epoch milliseconds.
+            expires_at: Some(c.expiration() / 1000),
+        })
+    }
+}
+
+impl fmt::Display for SsoRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "SSO role {} in account {} ({}, {})",
+            q(&self.role_name),
+            self.account_id,
+            self.session.label(),
+            self.session.start_url
+        )
+    }
+}

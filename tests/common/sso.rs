@@ -1,0 +1,183 @@
+//! A local IAM Identity Center: the SSO OIDC service (RegisterClient, StartDeviceAuthorization,
+//! CreateToken for the device code and refresh grants) and the portal (GetRoleCredentials),
+//! with AWS's restJson1 bodies and error shapes. moto implements neither.
+
+use super::http::{Reply, Request, Server};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const START_URL: &str = "https://corp.awsapps.com/start";
+pub const USER_CODE: &str = "WDJB-MJHT";
+
+/// How the user answers the device sign-in in the browser.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Browser {
+    /// Confirms after this many polls (each answered `authorization_pending`).
+    Approve(u32),
+    /// Asks the client to slow down once, then confirms.
+    SlowDown,
+    Deny,
+    /// Never confirms: the code expires.
+    Expire,
+}
+
+/// What the portal does with GetRoleCredentials.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Portal {
+    Ok,
+    Error500,
+    Slow,
+}
+
+pub struct State {
+    pub browser: Browser,
+    pub portal: Portal,
+    pub polls: u32,
+    pub issued: Vec<String>,
+    pub refresh_tokens: Vec<String>,
+    pub counter: u32,
+}
+
+pub struct Sso {
+    pub server: Server,
+    pub state: Arc<Mutex<State>>,
+}
+
+fn error(status: u16, code: &str, oauth: &str, message: &str) -> Reply {
+    Reply::Json {
+        status,
+        body: format!("{{\"error\":\"{oauth}\",\"error_description\":\"{message}\",\"message\":\"{message}\"}}"),
+        error_type: Some(format!("{code}:http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/")),
+    }
+}
+
+fn ok(body: String) -> Reply {
+    Reply::Json { status: 200, body, error_type: None }
+}
+
+fn field(body: &str, name: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    value.get(name)?.as_str().map(str::to_owned)
+}
+
+impl Sso {
+    pub fn start() -> Sso {
+        let state = Arc::new(Mutex::new(State {
+            browser: Browser::Approve(1),
+            portal: Portal::Ok,
+            polls: 0,
+            issued: Vec::new(),
+            refresh_tokens: Vec::new(),
+            counter: 0,
+        }));
+        let shared = state.clone();
+        let server = Server::start(move |req| answer(&mut shared.lock().unwrap(), req));
+        Sso { server, state }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.server.url
+    }
+
+    pub fn set(&self, change: impl FnOnce(&mut State)) {
+        change(&mut self.state.lock().unwrap());
+    }
+
+    /// Requests to a path, e.g. `/token` or `/federation/credentials`.
+    pub fn count(&self, path: &str) -> usize {
+        self.server.all().iter().filter(|r| r.target().split('?').next() == Some(path)).count()
+    }
+
+    /// CreateToken calls with the refresh grant.
+    pub fn refreshes(&self) -> usize {
+        self.server
+            .all()
+            .iter()
+            .filter(|r| r.target() == "/token" && field(&r.body, "grantType").as_deref() == Some("refresh_token"))
+            .count()
+    }
+}
+
+fn answer(state: &mut State, req: &Request) -> Reply {
+    let path = req.target();
+    let path = path.split('?').next().unwrap_or("");
+    match path {
+        "/client/register" => {
+            let scoped = req.body.contains("\"scopes\"");
+            let now = super::now();
+            ok(format!(
+                "{{\"clientId\":\"client-{}\",\"clientSecret\":\"secret-{scoped}\",\"clientIdIssuedAt\":{now},\"clientSecretExpiresAt\":{}}}",
+                now,
+                now + 90 * 86400
+            ))
+        }
+        "/device_authorization" => {
+            if field(&req.body, "startUrl").as_deref() != Some(START_URL) {
+                return error(400, "InvalidRequestException", "invalid_request", "unknown start URL");
+            }
+            state.polls = 0;
+            ok(format!(
+                "{{\"deviceCode\":\"device-1\",\"userCode\":\"{USER_CODE}\",\"verificationUri\":\"https://device.sso.us-east-1.amazonaws.com/\",\"verificationUriComplete\":\"https://device.sso.us-east-1.amazonaws.com/?user_code={USER_CODE}\",\"expiresIn\":{},\"interval\":1}}",
+                if state.browser == Browser::Expire { 3 } else { 600 }
+            ))
+        }
+        "/token" => {
+            let scoped = field(&req.body, "clientSecret").as_deref() == Some("secret-true");
+            match field(&req.body, "grantType").as_deref() {
+                Some("refresh_token") => {
+                    let given = field(&req.body, "refreshToken").unwrap_or_default();
+                    if !state.refresh_tokens.contains(&given) && !given.starts_with("valid-") {
+                        return error(400, "InvalidGrantException", "invalid_grant", "Invalid refresh token provided");
+                    }
+                    issue(state, true)
+                }
+                Some("urn:ietf:params:oauth:grant-type:device_code") => {
+                    state.polls += 1;
+                    match state.browser {
+                        Browser::Approve(n) if state.polls > n => issue(state, scoped),
+                        Browser::SlowDown if state.polls == 1 => error(400, "SlowDownException", "slow_down", "slow down"),
+                        Browser::SlowDown if state.polls > 1 => issue(state, scoped),
+                        Browser::Deny => error(400, "AccessDeniedException", "access_denied", "denied"),
+                        Browser::Expire if state.polls > 2 => error(400, "ExpiredTokenException", "expired_token", "expired"),
+                        _ => error(400, "AuthorizationPendingException", "authorization_pending", "pending"),
+                    }
+                }
+                _ => error(400, "UnsupportedGrantTypeException", "unsupported_grant_type", "grant"),
+            }
+        }
+        "/federation/credentials" => {
+            let token = req.header("x-amz-sso_bearer_token").unwrap_or_default();
+            if !state.issued.contains(&token) && !token.starts_with("valid-") {
+                return error(401, "UnauthorizedException", "unauthorized", "Session token not found or invalid");
+            }
+            match state.portal {
+                Portal::Error500 => return error(500, "InternalServerException", "internal", "internal error"),
+                Portal::Slow => return Reply::Slow { delay: Duration::from_secs(10) },
+                Portal::Ok => {}
+            }
+            let role = req.query("role_name").unwrap_or_default();
+            if role == "Denied" {
+                return error(403, "ForbiddenException", "forbidden", "No access");
+            }
+            state.counter += 1;
+            let n = state.counter;
+            let expiration = (super::now() + 3600) * 1000;
+            ok(format!(
+                "{{\"roleCredentials\":{{\"accessKeyId\":\"ASIASSO{n:09}\",\"secretAccessKey\":\"sso-secret-{n}\",\"sessionToken\":\"sso-token-{role}-{n}\",\"expiration\":{expiration}}}}}"
+            ))
+        }
+        _ => error(404, "ResourceNotFoundException", "not_found", "no such path"),
+    }
+}
+
+fn issue(state: &mut State, with_refresh: bool) -> Reply {
+    state.counter += 1;
+    let access = format!("access-{}", state.counter);
+    state.issued.push(access.clone());
+    let refresh = with_refresh.then(|| format!("refresh-{}", state.counter));
+    if let Some(r) = &refresh {
+        state.refresh_tokens.push(r.clone());
+    }
+    let refresh = refresh.map_or(String::new(), |r| format!(",\"refreshToken\":\"{r}\""));
+    ok(format!("{{\"accessToken\":\"{access}\",\"tokenType\":\"Bearer\",\"expiresIn\":28800{refresh}}}"))
+}
