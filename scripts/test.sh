@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what the tests need when it is missing —
-# zsh, fish, direnv, shellcheck, strace from apt; moto, boto3 and the AWS CLI in a venv —
+# zsh, fish, direnv, shellcheck, strace and the AWS CLI v2 from apt; moto, boto3 and the AWS CLI in a venv —
 # then runs the whole suite. Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ missing=()
 for tool in zsh fish direnv shellcheck strace setsid python3; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
+# The AWS CLI v2 (Debian's awscli), as a user would have it; pip's awscli in the venv is v1.
+/usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || missing+=(awscli)
 if ((${#missing[@]})); then
     packages=()
     for tool in "${missing[@]}"; do

@@ -57,6 +57,12 @@ impl Cache {
         Ok(Cache { dir: base.join("stsenv"), margin: i64::from(margin) })
     }
 
+    /// Reuse only entries with at least `secs` left (credential_process callers refresh early).
+    pub fn at_least(mut self, secs: u32) -> Cache {
+        self.margin = self.margin.max(i64::from(secs));
+        self
+    }
+
     /// The key of a step: a hash over its parent's key and its own fingerprint, so a chain's
     /// keys depend on the source identity and every step before them.
     pub fn key(parent: &str, fingerprint: &str) -> String {
@@ -116,7 +122,7 @@ impl Cache {
             if matches && is_json {
                 fs::remove_file(path)?;
                 removed += 1;
-            } else if matches && !path.extension().is_some_and(|x| x == "lock") {
+            } else if matches && path.extension().is_none_or(|x| x != "lock") {
                 fs::remove_file(path)?; // strays (a temp file left by a killed process)
             }
         }
@@ -130,6 +136,11 @@ impl Cache {
             }
         }
         Ok(removed)
+    }
+
+    /// Seconds of life below which entries are not reused.
+    pub fn margin(&self) -> i64 {
+        self.margin
     }
 
     pub fn dir(&self) -> &Path {

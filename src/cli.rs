@@ -27,6 +27,10 @@ pub enum Command {
     Unset(ShellArg),
     /// Sign in to IAM Identity Center (SSO) and cache the token, shared with the AWS CLI
     Login(LoginArgs),
+    /// Run a command with TARGET's credentials in its environment (no COMMAND: $SHELL)
+    Exec(ExecArgs),
+    /// Print TARGET's credentials as credential_process JSON (for `credential_process =` in ~/.aws/config)
+    CredentialProcess(AssumeArgs),
     /// Print the shell integration: a `stsenv` function and an expiry hook
     Init(InitArgs),
     /// Print shell completions
@@ -71,6 +75,18 @@ pub struct AssumeArgs {
     pub external_id: Option<String>,
     #[command(flatten)]
     pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub assume: AssumeArgs,
+    /// Serve renewing credentials to COMMAND from a local endpoint instead of exporting keys
+    #[arg(long)]
+    pub server: bool,
+    /// The command and its arguments (after `--` when they start with a dash)
+    #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Args, Debug)]

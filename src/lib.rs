@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod client;
 pub mod cmd;
+pub mod command;
 pub mod credentials_file;
 pub mod creds;
 pub mod duration;

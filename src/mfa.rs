@@ -4,7 +4,6 @@ use crate::error::{Error, Result, q};
 use crate::plan::Mfa;
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 
 pub fn code(mfa: &Mfa, given: Option<&str>, may_prompt: bool) -> Result<String> {
     if let Some(code) = given {
@@ -39,20 +38,8 @@ fn run_process(mfa: &Mfa, command: &str) -> Result<String> {
             .profile(&mfa.profile)
             .hint("fix mfa_process in the profile, or pass --token-code")
     };
-    let words = shell_words::split(command).map_err(|e| fail(format!("cannot be parsed: {e}")))?;
-    let Some((program, args)) = words.split_first() else {
-        return Err(fail("is empty".to_owned()));
-    };
-    let output = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| fail(format!("could not start: {e}")))?;
-    if !output.status.success() {
-        return Err(fail(format!("failed ({})", output.status)));
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
+    let stdout = crate::command::run(command, &[]).map_err(fail)?;
+    let text = String::from_utf8_lossy(&stdout);
     checked(text.trim()).map_err(|_| fail("did not print a 6-digit code".to_owned()))
 }
 

@@ -9,6 +9,9 @@ use crate::source::Fetch;
 use crate::sts::{MfaCode, Sts};
 use std::path::PathBuf;
 
+/// GetSessionToken's own default, for long-term keys a credential_process printed.
+const SESSION_FOR_LONG_TERM: u32 = 43_200;
+
 pub struct Options<'a> {
     pub token_code: Option<&'a str>,
     pub may_prompt: bool,
@@ -23,11 +26,23 @@ pub struct Obtained {
 
 pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
     let keys = keys(plan);
-    let fetch = Fetch { cache, mode: opts.cache, may_prompt: opts.may_prompt };
+    let fetch = Fetch {
+        cache,
+        mode: opts.cache,
+        may_prompt: opts.may_prompt,
+        region: plan.region.as_deref(),
+        endpoint: plan.endpoint.as_deref(),
+    };
     let Some(last) = keys.len().checked_sub(1) else {
         // No STS step: the source's own credentials (temporary keys in a profile, SSO).
         let creds = plan.source.credentials(&fetch).map_err(|e| e.profile(&plan.label))?;
         let cache_file = plan.source.cache_key().filter(|_| opts.cache != Mode::Off).map(|k| cache.path(&k));
+        if creds.session_token.is_none() {
+            // Long-term keys from a credential_process: export a session, never the keys.
+            let sts = Sts::new(plan.region.as_deref(), plan.endpoint.as_deref())?;
+            let session = sts.session_token(&creds, SESSION_FOR_LONG_TERM, None).map_err(|e| e.profile(&plan.label))?;
+            return Ok(Obtained { creds: session, cache_file: None });
+        }
         return Ok(Obtained { creds, cache_file });
     };
     let cache_file = (opts.cache != Mode::Off).then(|| cache.path(&keys[last]));

@@ -4,6 +4,9 @@
 use crate::duration::{self, ASSUME_ROLE, CHAINED_MAX, SESSION_TOKEN};
 use crate::error::{Error, Result, q};
 use crate::profile::{self, Profiles, value};
+use crate::source::metadata::Metadata;
+use crate::source::process::Process;
+use crate::source::web_identity::WebIdentity;
 use crate::source::{self, Source};
 use std::fmt;
 
@@ -106,7 +109,8 @@ impl Step {
 
 /// Plans `stsenv assume TARGET`: a profile, a role ARN, or a bare role name.
 pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
-    if let Some(err) = profiles.no_files() {
+    let web_identity_role = req.target.starts_with("arn:") && WebIdentity::from_env().is_some();
+    if let Some(err) = profiles.no_files().filter(|_| !web_identity_role) {
         return Err(err);
     }
     let target = req.target.as_str();
@@ -203,6 +207,15 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
 /// A role ARN or name assumed with `--source-profile` (default: AWS_PROFILE, else `default`).
 fn role_on_source(profiles: &Profiles, req: &Request, role: Role) -> Result<(Source, Vec<Step>)> {
     let source_name = req.source_profile.clone().unwrap_or_else(profile::default_profile);
+    if profiles.get(&source_name).is_none()
+        && req.source_profile.is_none()
+        && let Some(web) = WebIdentity::from_env()
+    {
+        // In EKS or CI with no profile files: the environment's web identity is the source.
+        let session_name = req.session_name.clone().unwrap_or_else(|| default_session_name(None));
+        let step = AssumeRole { profile: None, role, session_name, external_id: None, duration: None, mfa: None };
+        return Ok((Source::WebIdentity(web), vec![Step::AssumeRole(step)]));
+    }
     if profiles.get(&source_name).is_none() {
         let what = match &role {
             Role::Name(name) => format!("{} is not a profile, so it was taken as a role name, but", q(name)),
@@ -244,10 +257,25 @@ fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Sou
     // The SDKs' rule: in a profile reached as another's source_profile, static keys win
     // over its own role_arn (the chain stops there).
     let is_source = seen.len() > 1;
-    let Some(role_arn) = value(p, "role_arn").filter(|_| !(is_source && value(p, "aws_access_key_id").is_some())) else {
+    let Some(role_arn) = value(p, "role_arn").filter(|_| !(is_source && value(p, "aws_access_key_id").is_some()))
+    else {
         return Ok((base(profiles, name, p)?, Vec::new()));
     };
     check_role_arn(role_arn).map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_arn"))))?;
+    if let Some(token_file) = value(p, "web_identity_token_file") {
+        let session_name = match value(p, "role_session_name") {
+            Some(n) => checked_session_name(n)
+                .map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_session_name"))))?,
+            None => default_session_name(None),
+        };
+        let web = WebIdentity {
+            profile: Some(name.to_owned()),
+            role_arn: role_arn.to_owned(),
+            token_file: token_file.to_owned(),
+            session_name,
+        };
+        return Ok((Source::WebIdentity(web), Vec::new()));
+    }
 
     let (source, mut steps) = match (value(p, "source_profile"), value(p, "credential_source")) {
         (Some(_), Some(_)) => {
@@ -267,12 +295,28 @@ fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Sou
             }
             chain(profiles, src, seen).map_err(|e| e.profile(name))?
         }
-        (None, Some(cs)) if cs.eq_ignore_ascii_case("Environment") => (source::environment::resolve(name)?, Vec::new()),
+        (None, Some(cs)) if cs.eq_ignore_ascii_case("Environment") => {
+            // The SDKs' environment: keys, else a web identity.
+            let has_keys = std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|v| !v.is_empty());
+            match WebIdentity::from_env().filter(|_| !has_keys) {
+                Some(web) => (Source::WebIdentity(web), Vec::new()),
+                None => (source::environment::resolve(name)?, Vec::new()),
+            }
+        }
         (None, Some(cs)) => {
-            return Err(Error::new(format!("credential_source = {cs} is not supported"))
-                .profile(name)
-                .at(profiles.locate(name, Some("credential_source")))
-                .hint("use source_profile, or credential_source = Environment"));
+            let kind = match cs {
+                "Ec2InstanceMetadata" => Metadata::Ec2Instance,
+                "EcsContainer" => Metadata::Container,
+                _ => {
+                    return Err(Error::new(format!("credential_source = {cs} is not one the AWS SDKs know"))
+                        .profile(name)
+                        .at(profiles.locate(name, Some("credential_source")))
+                        .hint(
+                            "use Environment, Ec2InstanceMetadata or EcsContainer (case matters), or source_profile",
+                        ));
+                }
+            };
+            (Source::Metadata { profile: name.to_owned(), kind }, Vec::new())
         }
         (None, None) => {
             return Err(Error::new("it has role_arn but no source_profile or credential_source")
@@ -337,13 +381,20 @@ fn base(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Re
     if let Some(role) = source::sso::resolve(profiles, name)? {
         return Ok(Source::Sso(role));
     }
+    if let Some(command) = value(p, "credential_process") {
+        return Process::new(name, command).map(Source::Process);
+    }
+    if value(p, "web_identity_token_file").is_some() {
+        return Err(Error::new("it has web_identity_token_file but no role_arn")
+            .profile(name)
+            .at(profiles.locate(name, Some("web_identity_token_file")))
+            .hint("add the role_arn the token may assume"));
+    }
     Err(no_credentials(profiles, name, p))
 }
 
 fn no_credentials(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Error {
-    let cause = if value(p, "credential_process").is_some() {
-        "it uses credential_process, which stsenv does not support as a source yet"
-    } else if value(p, "aws_access_key_id").is_some() {
+    let cause = if value(p, "aws_access_key_id").is_some() {
         "it has aws_access_key_id but no aws_secret_access_key"
     } else {
         "it has no aws_access_key_id and no role_arn"

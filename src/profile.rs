@@ -92,7 +92,9 @@ impl Profiles {
                 self.config_file.display(),
                 self.credentials_file.display()
             ))
-            .hint("run `aws configure` (IAM user keys) or `aws configure sso`, or point AWS_CONFIG_FILE at your config"),
+            .hint(
+                "run `aws configure` (IAM user keys) or `aws configure sso`, or point AWS_CONFIG_FILE at your config",
+            ),
         )
     }
 

@@ -86,6 +86,22 @@ pub fn render(shell: Shell, changes: &Changes) -> String {
     out
 }
 
+/// The credential_process contract (Version 1), also `--format json`.
+pub fn credential_process_json(creds: &crate::creds::Credentials) -> String {
+    let mut json = serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+    });
+    if let Some(token) = &creds.session_token {
+        json["SessionToken"] = token.clone().into();
+    }
+    if let Some(at) = creds.expires_at {
+        json["Expiration"] = crate::creds::rfc3339(at).into();
+    }
+    format!("{json}\n")
+}
+
 /// POSIX single quotes, always: `'` becomes `'\''`. (shell-words' `quote` leaves `{a,b}`
 /// and zsh's `^`/`=` globbing characters bare, which is not safe for eval.)
 pub fn posix_quote(value: &str) -> String {

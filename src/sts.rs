@@ -1,11 +1,11 @@
 //! Calls to STS: one client, built only when a call is needed (never on a cache hit), with
 //! explicit credentials for each call so nothing in the environment is picked up by accident.
 
+use crate::client::causes;
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
 use aws_sdk_sts::config::{BehaviorVersion, IdentityCache, Region, retry::RetryConfig};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-use crate::client::causes;
 
 pub struct Sts {
     runtime: tokio::runtime::Runtime,
@@ -80,6 +80,27 @@ impl Sts {
             .config_override(overrides(creds, mfa.is_some()));
         let out =
             self.runtime.block_on(call.send()).map_err(|e| self.error(&format!("AssumeRole of {}", q(role_arn)), e))?;
+        self.convert(out.credentials())
+    }
+
+    /// AssumeRoleWithWebIdentity: unsigned, the token is the proof.
+    pub fn assume_role_with_web_identity(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        token: &str,
+    ) -> Result<Credentials> {
+        let call = self
+            .client
+            .assume_role_with_web_identity()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .web_identity_token(token)
+            .send();
+        let out = self
+            .runtime
+            .block_on(call)
+            .map_err(|e| self.error(&format!("AssumeRoleWithWebIdentity of {}", q(role_arn)), e))?;
         self.convert(out.credentials())
     }
 

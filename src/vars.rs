@@ -25,19 +25,11 @@ pub const MANAGED: [&str; 9] = [
 /// Variables that would make an SDK prefer something other than the exported keys.
 pub const SHADOWING: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
 
-/// What the user may have had before the first `assume`, and gets back on `unset`.
-/// The shell hooks carry the same list.
-pub const SAVED: [&str; 9] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SECURITY_TOKEN",
-];
+/// What the user may have had before the first `assume`, and gets back on `unset`: the
+/// AWS variables a session sets, and those it hides. The shell hooks carry the same list.
+pub fn saved_names() -> impl Iterator<Item = &'static str> {
+    MANAGED.iter().copied().filter(|n| n.starts_with("AWS_")).chain(SHADOWING)
+}
 
 /// One change to the environment, in the order the shell should apply it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +106,7 @@ pub fn session(s: &Session, env: Env) -> Changes {
     let previous = previous(env);
     if previous.is_empty() {
         // The first session of a chain: remember what was there.
-        let had: Vec<&str> = SAVED.iter().copied().filter(|n| env(n).is_some()).collect();
+        let had: Vec<&str> = saved_names().filter(|n| env(n).is_some()).collect();
         ops.push(Op::Set("STSENV_SAVED".to_owned(), had.join(" ")));
         for name in had {
             ops.push(Op::Set(format!("STSENV_SAVED_{name}"), env(name).unwrap_or_default()));
@@ -148,14 +140,14 @@ pub fn clear(env: Env) -> Changes {
     }
     let saved = saved(env);
     let mut ops: Vec<Op> = previous.iter().map(|n| Op::Remove((*n).to_owned())).collect();
-    for name in SAVED {
+    for name in saved_names() {
         match saved.iter().find(|(n, _)| *n == name) {
             Some((_, value)) => ops.push(Op::Restore(name.to_owned(), value.clone())),
             None if SHADOWING.contains(&name) => ops.push(Op::Remove(name.to_owned())),
             None => {}
         }
     }
-    for name in SAVED {
+    for name in saved_names() {
         if env(&format!("STSENV_SAVED_{name}")).is_some() {
             ops.push(Op::Remove(format!("STSENV_SAVED_{name}")));
         }
@@ -181,9 +173,7 @@ fn previous(env: Env) -> Vec<&'static str> {
 /// The values the first `assume` saved, for the names `STSENV_SAVED` lists.
 fn saved(env: Env) -> Vec<(&'static str, String)> {
     let list = env("STSENV_SAVED").unwrap_or_default();
-    SAVED
-        .iter()
-        .copied()
+    saved_names()
         .filter(|n| list.split_whitespace().any(|l| l == *n))
         .filter_map(|n| env(&format!("STSENV_SAVED_{n}")).map(|v| (n, v)))
         .collect()

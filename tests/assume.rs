@@ -42,7 +42,10 @@ fn output_sets_the_documented_variables() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert_only_shell_code(&stdout);
-    assert!(stdout.contains("\nunset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN\nexport AWS_ACCESS_KEY_ID="), "{stdout}");
+    assert!(
+        stdout.contains("\nunset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN\nexport AWS_ACCESS_KEY_ID="),
+        "{stdout}"
+    );
     assert!(stdout.starts_with("export STSENV_SAVED=''\n"), "nothing to save in a clean environment: {stdout}");
     for var in [
         "AWS_ACCESS_KEY_ID='ASIA",

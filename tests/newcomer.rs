@@ -28,7 +28,11 @@ fn the_readme_eval_line_works_with_the_function_loaded() {
 
         // The function never appends to what the user typed.
         for args in ["-- s3FullforAssumeRole --token-code 123456", &format!("{ASSUME} --shell {kind}")] {
-            let args = if args.starts_with("--") { "--token-code 123456 -- s3FullforAssumeRole".to_owned() } else { args.to_owned() };
+            let args = if args.starts_with("--") {
+                "--token-code 123456 -- s3FullforAssumeRole".to_owned()
+            } else {
+                args.to_owned()
+            };
             let out = sh.run(&format!("stsenv assume {args}; echo KEY=$AWS_ACCESS_KEY_ID"));
             assert!(key(&out).starts_with("ASIA"), "{kind}: `stsenv assume {args}`: {out}");
             assert!(!out.contains("stsenv:"), "{kind}: `stsenv assume {args}`: {out}");
@@ -60,10 +64,14 @@ fn unset_restores_what_the_first_assume_replaced() {
             _ => format!("eval \"$(stsenv {args})\""),
         };
         let exports = match kind {
-            "fish" => "set -gx AWS_PROFILE work; set -gx AWS_REGION eu-west-1; set -gx AWS_ACCESS_KEY_ID AKIAUSER; \
-                       set -gx AWS_SECRET_ACCESS_KEY \"it's \\$(touch pwned) `x`\"",
-            _ => "export AWS_PROFILE=work AWS_REGION=eu-west-1 AWS_ACCESS_KEY_ID=AKIAUSER \
-                  AWS_SECRET_ACCESS_KEY=\"it's \\$(touch pwned) \\`x\\`\"",
+            "fish" => {
+                "set -gx AWS_PROFILE work; set -gx AWS_REGION eu-west-1; set -gx AWS_ACCESS_KEY_ID AKIAUSER; \
+                       set -gx AWS_SECRET_ACCESS_KEY \"it's \\$(touch pwned) `x`\""
+            }
+            _ => {
+                "export AWS_PROFILE=work AWS_REGION=eu-west-1 AWS_ACCESS_KEY_ID=AKIAUSER \
+                  AWS_SECRET_ACCESS_KEY=\"it's \\$(touch pwned) \\`x\\`\""
+            }
         };
         let script = format!(
             "{exports}\n{snap}\n{a}\n{b}\n{c}\necho \"MID=$AWS_PROFILE\"\n{unset}\n{snap}\n{unset}\n{snap}",
@@ -186,14 +194,22 @@ fn small_commands_say_what_to_do() {
     assert!(text(&out.stderr).lines().any(|l| l.starts_with("stsenv: tip:")), "{}", text(&out.stderr));
     let out = home.stsenv(&["assume"]);
     assert_eq!((out.status.code(), text(&out.stdout)), (Some(2), "false\n".to_owned()));
-    assert!(text(&out.stderr).contains("profiles: chained default readonly s3FullforAssumeRole test"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("profiles: chained default readonly s3FullforAssumeRole test"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = home.stsenv(&["init"]);
     assert!(text(&out.stderr).contains("stsenv init bash|zsh|fish|direnv"), "{}", text(&out.stderr));
 
     // No AWS files at all.
     std::fs::remove_dir_all(home.path().join(".aws")).unwrap();
     let out = home.stsenv(&["assume", "foo"]);
-    assert!(text(&out.stderr).contains("no AWS profile files") && text(&out.stderr).contains("aws configure"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no AWS profile files") && text(&out.stderr).contains("aws configure"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -202,11 +218,17 @@ fn cache_list_and_clear_say_what_they_did() {
     let out = home.stsenv(&["cache", "list"]);
     assert!(out.status.success() && out.stdout.is_empty(), "{}", text(&out.stdout));
     assert!(text(&out.stderr).contains("no cached credentials"), "{}", text(&out.stderr));
-    assert!(home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success());
+    assert!(
+        home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success()
+    );
     let list = text(&home.stsenv(&["cache", "list"]).stdout);
     let lines: Vec<&str> = list.lines().collect();
     assert!(lines[0].starts_with("PROFILE") && lines[0].contains("LEFT"), "{list}");
-    assert!(list.contains("MFA session (GetSessionToken)") && list.contains("AssumeRole arn:aws:iam::123456789012:role/s3FullforAssumeRole"), "{list}");
+    assert!(
+        list.contains("MFA session (GetSessionToken)")
+            && list.contains("AssumeRole arn:aws:iam::123456789012:role/s3FullforAssumeRole"),
+        "{list}"
+    );
     assert!(list.contains("T") && list.contains("Z"), "{list}");
     let out = home.stsenv(&["cache", "clear", "nosuch"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -223,7 +245,11 @@ fn status_follows_aws_profile_and_write_profile_names_the_real_line() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = home.command(bin()).args(["status"]).env("AWS_PROFILE", "mfa").output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("profile:  'mfa'") && text(&out.stdout).contains("expires:"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("profile:  'mfa'") && text(&out.stdout).contains("expires:"),
+        "{}",
+        text(&out.stdout)
+    );
 
     let out = home.stsenv(&["session", "--token-code", "123456", "--write-profile", "default"]);
     let stderr = text(&out.stderr);

@@ -51,7 +51,9 @@ fn the_function_assumes_with_a_typed_code_and_the_hook_warns_then_expires() {
         // Inside the warning window: one warning (at the next prompt), once.
         let out = sh.run(&seconds_from_now(kind, 150));
         assert!(
-            out.contains("stsenv: s3FullforAssumeRole expires in 3 min; renew: stsenv assume s3FullforAssumeRole --refresh"),
+            out.contains(
+                "stsenv: s3FullforAssumeRole expires in 3 min; renew: stsenv assume s3FullforAssumeRole --refresh"
+            ),
             "{kind}: {out}"
         );
         let out = sh.run("true");

@@ -82,7 +82,10 @@ fn write_token(home: &Home, name: &str, access: &str, left: i64, refresh: Option
     let path = token_file(home, name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let at = |t: i64| {
-        let out = std::process::Command::new("date").args(["-u", "-d", &format!("@{t}"), "+%Y-%m-%dT%H:%M:%SZ"]).output().unwrap();
+        let out = std::process::Command::new("date")
+            .args(["-u", "-d", &format!("@{t}"), "+%Y-%m-%dT%H:%M:%SZ"])
+            .output()
+            .unwrap();
         text(&out.stdout).trim().to_owned()
     };
     let mut json = format!(
@@ -133,8 +136,14 @@ fn sso_profiles_eval_in_every_shell_and_roles_chain_on_them_at_moto() {
     let first = calls.iter().find(|r| r.action() == "AssumeRole").expect("AssumeRole at moto");
     assert!(first.signer().starts_with("ASIASSO"), "signed with {}", first.signer());
     assert!(first.has_session_token());
-    let seen: Vec<String> = calls.iter().map(|r| format!("{} {:?} {}", r.action(), r.param("RoleArn"), r.signer())).collect();
-    assert_eq!(proxy.count("AssumeRole"), 2, "SSO role → AssumeRole → AssumeRole, then cache hits: {seen:#?}\n{}", text(&home.stsenv(&["cache", "list"]).stdout));
+    let seen: Vec<String> =
+        calls.iter().map(|r| format!("{} {:?} {}", r.action(), r.param("RoleArn"), r.signer())).collect();
+    assert_eq!(
+        proxy.count("AssumeRole"),
+        2,
+        "SSO role → AssumeRole → AssumeRole, then cache hits: {seen:#?}\n{}",
+        text(&home.stsenv(&["cache", "list"]).stdout)
+    );
 
     let dry = home.stsenv(&["assume", "ssochain", "--dry-run"]);
     let plan = text(&dry.stderr);
@@ -203,7 +212,16 @@ fn login_in_a_terminal_shows_the_code_and_writes_the_cli_token_file() {
     let path = token_file(&home, "corp");
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     let token: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    for field in ["accessToken", "expiresAt", "refreshToken", "clientId", "clientSecret", "registrationExpiresAt", "region", "startUrl"] {
+    for field in [
+        "accessToken",
+        "expiresAt",
+        "refreshToken",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "region",
+        "startUrl",
+    ] {
         assert!(token.get(field).is_some(), "{field} missing: {token}");
     }
     assert!(token["expiresAt"].as_str().unwrap().ends_with('Z'));
@@ -302,5 +320,11 @@ fn every_service_error_is_one_line_and_changes_nothing() {
     let halfrole = bad.lines().position(|l| l == "[profile halfrole]").unwrap() + 3;
     check("halfrole", &format!("no sso_role_name; the two go together ({config}:{halfrole})"));
     check("nosession", "there is no [sso-session missing] section");
-    check("mismatch", &format!("differs from 'https://corp.awsapps.com/start' in [sso-session corp]; the AWS SDKs reject that ({config}:{})", line("sso_start_url = https://other")));
+    check(
+        "mismatch",
+        &format!(
+            "differs from 'https://corp.awsapps.com/start' in [sso-session corp]; the AWS SDKs reject that ({config}:{})",
+            line("sso_start_url = https://other")
+        ),
+    );
 }

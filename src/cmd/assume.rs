@@ -2,16 +2,25 @@
 
 use crate::cli::AssumeArgs;
 use crate::error::{Error, Result};
-use crate::plan::{self, Request};
+use crate::plan::{self, Plan, Request};
 use crate::profile::{self, Profiles};
 
 pub fn run(args: &AssumeArgs) -> Result<()> {
+    let (plan, profiles) = plan(args, "assume")?;
+    super::deliver(&plan, &args.common, &profiles)
+}
+
+/// The plan for TARGET, shared by every command that takes assume's arguments.
+pub fn plan(args: &AssumeArgs, verb: &str) -> Result<(Plan, Profiles)> {
     let Some(target) = args.target.clone() else {
         let profiles = Profiles::load(&profile::default_profile())?;
         let names = profiles.names();
         let list = if names.is_empty() { "(none yet: run `aws configure`)".to_owned() } else { names.join(" ") };
-        return Err(Error::new(format!("which profile? stsenv assume PROFILE|ROLE_ARN|ROLE_NAME; profiles: {list}")).exit(2));
+        return Err(
+            Error::new(format!("which profile? stsenv {verb} PROFILE|ROLE_ARN|ROLE_NAME; profiles: {list}")).exit(2)
+        );
     };
+    guard_loop(&target)?;
     let source = args.source_profile.clone().unwrap_or_else(profile::default_profile);
     // The profile whose endpoint settings apply: the target's own, or for a role the source's.
     let is_role = args.role || target.starts_with("arn:");
@@ -31,5 +40,26 @@ pub fn run(args: &AssumeArgs) -> Result<()> {
         region: common.region.clone(),
     };
     let plan = plan::assume(&profiles, &request)?;
-    super::deliver(&plan, common, &profiles)
+    Ok((plan, profiles))
+}
+
+/// A credential_process that runs stsenv for a profile this chain is already resolving would
+/// loop forever: the profiles being resolved travel to child processes in STSENV_RESOLVING.
+fn guard_loop(target: &str) -> Result<()> {
+    use crate::source::process::{CHAIN_VAR, in_chain};
+    if in_chain(target) {
+        let chain = std::env::var(CHAIN_VAR).unwrap_or_default();
+        return Err(Error::new(format!(
+            "its credential_process runs stsenv for it again (resolving: {chain} -> {target}); that would loop forever"
+        ))
+        .profile(target)
+        .hint("make the credential_process of that chain end in a profile with its own credentials"));
+    }
+    let chain = match std::env::var(CHAIN_VAR) {
+        Ok(chain) if !chain.is_empty() => format!("{chain} {target}"),
+        _ => target.to_owned(),
+    };
+    // SAFETY: the process is single-threaded here (no runtime, no server thread yet).
+    unsafe { std::env::set_var(CHAIN_VAR, chain) };
+    Ok(())
 }

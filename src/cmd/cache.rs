@@ -36,7 +36,16 @@ pub fn run(action: &CacheAction) -> Result<()> {
             let widths: Vec<usize> =
                 (0..3).map(|i| rows.iter().chain([&header]).map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
             let line = |r: &[String; 4]| {
-                format!("{:w0$}  {:w1$}  {:w2$}  {}\n", r[0], r[1], r[2], r[3], w0 = widths[0], w1 = widths[1], w2 = widths[2])
+                format!(
+                    "{:w0$}  {:w1$}  {:w2$}  {}\n",
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    w0 = widths[0],
+                    w1 = widths[1],
+                    w2 = widths[2]
+                )
             };
             let text: String = std::iter::once(&header).chain(&rows).map(line).collect();
             super::write_stdout(&(text + &sign_ins))

@@ -6,8 +6,11 @@ use clap::ValueEnum;
 
 pub fn run(shell: Option<InitShell>) -> Result<()> {
     let Some(shell) = shell else {
-        let names: Vec<String> =
-            InitShell::value_variants().iter().filter_map(|s| s.to_possible_value()).map(|v| v.get_name().to_owned()).collect();
+        let names: Vec<String> = InitShell::value_variants()
+            .iter()
+            .filter_map(|s| s.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect();
         return Err(Error::new(format!("which shell? stsenv init {}", names.join("|")))
             .hint("e.g. add `eval \"$(stsenv init bash)\"` to ~/.bashrc")
             .exit(2));

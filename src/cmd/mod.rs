@@ -3,9 +3,12 @@
 mod assume;
 mod cache;
 mod completions;
+mod credential_process;
+mod exec;
 mod init;
 mod login;
 mod profiles;
+mod server;
 mod session;
 mod status;
 mod unset;
@@ -26,6 +29,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Unset(args) => unset::run(args.get()),
         Command::Init(args) => init::run(args.shell),
         Command::Login(args) => login::run(&args),
+        Command::Exec(args) => exec::run(&args),
+        Command::CredentialProcess(args) => credential_process::run(&args),
         Command::Completions { shell } => completions::run(shell),
         Command::Status(args) => status::run(&args),
         Command::Cache { action } => cache::run(&action),
@@ -44,10 +49,8 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
         // Nothing would eval it: do not show secrets on the screen for nothing.
         return Err(not_evaluated(&plan.label));
     }
-    let options =
-        Options { token_code: common.token_code.as_deref(), may_prompt: !common.no_prompt, cache: common.cache_mode() };
     let cache = crate::cache::Cache::open()?;
-    let got = obtain::obtain(plan, &options, &cache)?;
+    let got = obtain_for(plan, common, &cache)?;
     if let Some(section) = &common.write_profile {
         crate::credentials_file::write(&profiles.credentials_file, section, &got.creds, common.force, &cache)?;
         let until =
@@ -55,13 +58,26 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
         eprintln!("stsenv: wrote [{section}] to {}{until}", profiles.credentials_file.display());
         return Ok(());
     }
+    print(common.shell.get(), &changes(plan, &got, profiles))
+}
+
+/// Runs the plan with the command line's cache and prompt options.
+fn obtain_for(plan: &Plan, common: &Common, cache: &crate::cache::Cache) -> Result<obtain::Obtained> {
+    let options =
+        Options { token_code: common.token_code.as_deref(), may_prompt: !common.no_prompt, cache: common.cache_mode() };
+    obtain::obtain(plan, &options, cache)
+}
+
+/// The variables for the credentials a plan obtained.
+fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> vars::Changes {
     // The profile a fish universal AWS_PROFILE is shadowed with: one that exists.
-    let config_profile = if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile() };
+    let config_profile =
+        if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile() };
     let session =
         vars::Session { label: &plan.label, creds: &got.creds, region: plan.region.as_deref(), config_profile };
     let mut changes = vars::session(&session, &vars::real_env);
-    changes.watch = got.cache_file;
-    print(common.shell.get(), &changes)
+    changes.watch.clone_from(&got.cache_file);
+    changes
 }
 
 fn print(shell: Shell, changes: &vars::Changes) -> Result<()> {

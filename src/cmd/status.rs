@@ -89,7 +89,12 @@ fn from_profile(name: &str) -> Result<Credentials> {
         let expires_at = value("x_security_token_expires")
             .and_then(|t| aws_smithy_types::DateTime::from_str(&t, aws_smithy_types::date_time::Format::DateTime).ok())
             .map(|t| t.secs());
-        return Ok(Credentials { access_key_id: id, secret_access_key: secret, session_token: value("aws_session_token"), expires_at });
+        return Ok(Credentials {
+            access_key_id: id,
+            secret_access_key: secret,
+            session_token: value("aws_session_token"),
+            expires_at,
+        });
     }
     let request = crate::plan::Request { target: name.to_owned(), ..Default::default() };
     let plan = crate::plan::assume(&profiles, &request)?;

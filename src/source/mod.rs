@@ -3,7 +3,10 @@
 
 pub mod environment;
 pub mod keys;
+pub mod metadata;
+pub mod process;
 pub mod sso;
+pub mod web_identity;
 
 use crate::cache::{Cache, Mode};
 use crate::creds::Credentials;
@@ -19,6 +22,12 @@ pub enum Source {
     Environment { creds: Credentials },
     /// IAM Identity Center: a role's credentials from the portal, with the SSO token.
     Sso(sso::SsoRole),
+    /// `credential_process`: a command that prints them.
+    Process(process::Process),
+    /// AssumeRoleWithWebIdentity with a token file.
+    WebIdentity(web_identity::WebIdentity),
+    /// `credential_source = Ec2InstanceMetadata | EcsContainer`.
+    Metadata { profile: String, kind: metadata::Metadata },
 }
 
 /// How `obtain` may get source credentials.
@@ -27,6 +36,9 @@ pub struct Fetch<'a> {
     pub mode: Mode,
     /// A sign-in on the terminal is allowed.
     pub may_prompt: bool,
+    /// Where STS is, for sources that call it (web identity).
+    pub region: Option<&'a str>,
+    pub endpoint: Option<&'a str>,
 }
 
 impl Source {
@@ -36,6 +48,9 @@ impl Source {
             Source::Keys { profile, .. } => Some(profile),
             Source::Environment { .. } => None,
             Source::Sso(role) => Some(&role.profile),
+            Source::Process(p) => Some(&p.profile),
+            Source::WebIdentity(w) => w.profile.as_deref(),
+            Source::Metadata { profile, .. } => Some(profile),
         }
     }
 
@@ -43,7 +58,8 @@ impl Source {
     pub fn long_term(&self) -> bool {
         match self {
             Source::Keys { creds, .. } | Source::Environment { creds } => creds.session_token.is_none(),
-            Source::Sso(_) => false,
+            // A process may print long-term keys; `obtain` turns those into a session.
+            _ => false,
         }
     }
 
@@ -52,14 +68,17 @@ impl Source {
         match self {
             Source::Keys { creds, .. } | Source::Environment { creds } => creds.access_key_id.clone(),
             Source::Sso(role) => role.identity(),
+            Source::Process(p) => p.identity(),
+            Source::WebIdentity(w) => w.identity(),
+            Source::Metadata { kind, .. } => kind.identity(),
         }
     }
 
     /// Where a source that is itself fetched caches its credentials.
     pub fn cache_key(&self) -> Option<String> {
         match self {
-            Source::Sso(role) => Some(Cache::key("source", &role.identity())),
-            _ => None,
+            Source::Keys { .. } | Source::Environment { .. } => None,
+            _ => Some(Cache::key("source", &self.identity())),
         }
     }
 
@@ -67,7 +86,10 @@ impl Source {
     pub fn credentials(&self, fetch: &Fetch) -> Result<Credentials> {
         match self {
             Source::Keys { creds, .. } | Source::Environment { creds } => Ok(creds.clone()),
-            Source::Sso(role) => cached(self, fetch, |_| role.credentials(fetch)),
+            Source::Sso(role) => cached(self, fetch, |f| role.credentials(f)),
+            Source::Process(p) => cached(self, fetch, |_| p.credentials()),
+            Source::WebIdentity(w) => cached(self, fetch, |f| w.credentials(f)),
+            Source::Metadata { kind, .. } => cached(self, fetch, |_| kind.credentials()),
         }
     }
 }
@@ -89,7 +111,10 @@ fn cached(source: &Source, fetch: &Fetch, get: impl Fn(&Fetch) -> Result<Credent
     }
     let creds = get(fetch)?;
     let owner = source.profile().unwrap_or("environment");
-    if let Err(e) = fetch.cache.put(&key, owner, &source.to_string(), &creds) {
+    // Long-term keys (a credential_process may print them) never go into the cache.
+    if creds.expires_at.is_some()
+        && let Err(e) = fetch.cache.put(&key, owner, &source.to_string(), &creds)
+    {
         eprintln!("stsenv: warning: {e}");
     }
     Ok(creds)
@@ -101,6 +126,19 @@ impl fmt::Display for Source {
             Source::Keys { profile, creds } => write!(f, "keys {} of profile {}", creds.access_key_id, q(profile)),
             Source::Environment { creds } => write!(f, "keys {} from the environment", creds.access_key_id),
             Source::Sso(role) => write!(f, "{role}"),
+            Source::Process(p) => write!(f, "credential_process {} of profile {}", q(&p.command), q(&p.profile)),
+            Source::WebIdentity(w) => {
+                let whose = w.profile.as_deref().map_or("the environment".to_owned(), |p| format!("profile {}", q(p)));
+                write!(
+                    f,
+                    "AssumeRoleWithWebIdentity {} with the token in {} ({whose})",
+                    q(&w.role_arn),
+                    q(&w.token_file)
+                )
+            }
+            Source::Metadata { kind, profile } => {
+                write!(f, "credential_source = {} of profile {}", kind.name(), q(profile))
+            }
         }
     }
 }

@@ -91,4 +91,3 @@ pub fn seconds_from_now(kind: &str, delta: i64) -> String {
         _ => format!("export STSENV_EXPIRES_AT=$((EPOCHSECONDS + {delta}))"),
     }
 }
-

@@ -135,10 +135,14 @@ fn answer(state: &mut State, req: &Request) -> Reply {
                     state.polls += 1;
                     match state.browser {
                         Browser::Approve(n) if state.polls > n => issue(state, scoped),
-                        Browser::SlowDown if state.polls == 1 => error(400, "SlowDownException", "slow_down", "slow down"),
+                        Browser::SlowDown if state.polls == 1 => {
+                            error(400, "SlowDownException", "slow_down", "slow down")
+                        }
                         Browser::SlowDown if state.polls > 1 => issue(state, scoped),
                         Browser::Deny => error(400, "AccessDeniedException", "access_denied", "denied"),
-                        Browser::Expire if state.polls > 2 => error(400, "ExpiredTokenException", "expired_token", "expired"),
+                        Browser::Expire if state.polls > 2 => {
+                            error(400, "ExpiredTokenException", "expired_token", "expired")
+                        }
                         _ => error(400, "AuthorizationPendingException", "authorization_pending", "pending"),
                     }
                 }

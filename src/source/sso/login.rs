@@ -14,7 +14,7 @@ const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// An error with the service's error code, so callers can tell "sign in again" apart.
 pub struct CodedError {
-    pub error: Error,
+    pub error: Box<Error>,
     pub code: Option<String>,
 }
 
@@ -32,20 +32,24 @@ where
                 "TooManyRequestsException" | "SlowDownException" => error.hint("wait a moment and try again"),
                 _ => error,
             };
-            CodedError { error, code: Some(code) }
+            CodedError { error: Box::new(error), code: Some(code) }
         }
         SdkError::TimeoutError(_) => CodedError {
-            error: Error::new(format!("{what}: {service} did not answer in time"))
-                .hint("check the network, HTTPS_PROXY, or STSENV_TIMEOUT"),
+            error: Box::new(
+                Error::new(format!("{what}: {service} did not answer in time"))
+                    .hint("check the network, HTTPS_PROXY, or STSENV_TIMEOUT"),
+            ),
             code: None,
         },
         SdkError::DispatchFailure(_) => CodedError {
-            error: Error::new(format!("{what}: cannot reach {service}: {}", crate::client::causes(&err)))
-                .hint("check the network, HTTPS_PROXY, and AWS_ENDPOINT_URL / endpoint_url"),
+            error: Box::new(
+                Error::new(format!("{what}: cannot reach {service}: {}", crate::client::causes(&err)))
+                    .hint("check the network, HTTPS_PROXY, and AWS_ENDPOINT_URL / endpoint_url"),
+            ),
             code: None,
         },
         _ => CodedError {
-            error: Error::new(format!("{what}: bad answer from {service}: {}", crate::client::causes(&err))),
+            error: Box::new(Error::new(format!("{what}: bad answer from {service}: {}", crate::client::causes(&err)))),
             code: None,
         },
     }
@@ -69,7 +73,7 @@ pub fn terminal_available() -> bool {
 
 /// CreateToken with the refresh token; the new token keeps the registration.
 pub fn refresh(session: &SsoSession, old: &Token) -> Result<Token, CodedError> {
-    let runtime = crate::client::runtime().map_err(|e| CodedError { error: e.into(), code: None })?;
+    let runtime = crate::client::runtime().map_err(|e| CodedError { error: Box::new(e.into()), code: None })?;
     let call = client(session)
         .create_token()
         .grant_type("refresh_token")
@@ -108,7 +112,7 @@ pub fn device_flow(session: &SsoSession, previous: Option<&Token>, no_browser: b
                 .client_type("public")
                 .set_scopes((!session.scopes.is_empty()).then(|| session.scopes.clone()))
                 .send();
-            let reg = runtime.block_on(call).map_err(|e| sdk_error("RegisterClient", "SSO OIDC", e).error)?;
+            let reg = runtime.block_on(call).map_err(|e| *sdk_error("RegisterClient", "SSO OIDC", e).error)?;
             (
                 reg.client_id().unwrap_or_default().to_owned(),
                 reg.client_secret().unwrap_or_default().to_owned(),
@@ -123,7 +127,7 @@ pub fn device_flow(session: &SsoSession, previous: Option<&Token>, no_browser: b
         .client_secret(&client_secret)
         .start_url(&session.start_url)
         .send();
-    let auth = runtime.block_on(call).map_err(|e| sdk_error("StartDeviceAuthorization", "SSO OIDC", e).error)?;
+    let auth = runtime.block_on(call).map_err(|e| *sdk_error("StartDeviceAuthorization", "SSO OIDC", e).error)?;
     let code = auth.user_code().unwrap_or_default();
     let url = auth.verification_uri_complete().or(auth.verification_uri()).unwrap_or_default();
     tell(&format!(
@@ -167,14 +171,20 @@ pub fn device_flow(session: &SsoSession, previous: Option<&Token>, no_browser: b
                     Some("AuthorizationPendingException") if Instant::now() < deadline => {}
                     Some("SlowDownException") => interval += Duration::from_secs(5),
                     Some("AuthorizationPendingException" | "ExpiredTokenException") => {
-                        return Err(Error::new(format!("the sign-in code {} expired before it was confirmed", q(code)))
-                            .hint(format!("run `stsenv login {}` again and confirm it in the browser", session.login_hint)));
+                        return Err(Error::new(format!(
+                            "the sign-in code {} expired before it was confirmed",
+                            q(code)
+                        ))
+                        .hint(format!(
+                            "run `stsenv login {}` again and confirm it in the browser",
+                            session.login_hint
+                        )));
                     }
                     Some("AccessDeniedException") => {
                         return Err(Error::new("the sign-in was denied in the browser")
                             .hint(format!("run `stsenv login {}` again to retry", session.login_hint)));
                     }
-                    _ => return Err(err.error),
+                    _ => return Err(*err.error),
                 }
             }
         }

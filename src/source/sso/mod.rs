@@ -123,8 +123,10 @@ pub fn session_of(profiles: &Profiles, name: &str) -> Result<SsoSession> {
 /// An `[sso-session NAME]` section.
 pub fn named_session(profiles: &Profiles, name: &str) -> Result<SsoSession> {
     let Some(section) = profiles.sso_session(name) else {
-        return Err(Error::new(format!("there is no [sso-session {name}] section"))
-            .hint(format!("add [sso-session {name}] with sso_start_url and sso_region to {}", profiles.config_file.display())));
+        return Err(Error::new(format!("there is no [sso-session {name}] section")).hint(format!(
+            "add [sso-session {name}] with sso_start_url and sso_region to {}",
+            profiles.config_file.display()
+        )));
     };
     let get = |key: &str| section.get(key).map(str::trim).filter(|v| !v.is_empty());
     let (Some(url), Some(region)) = (get("sso_start_url"), get("sso_region")) else {
@@ -189,21 +191,20 @@ impl SsoRole {
         let out = runtime.block_on(call).map_err(|e| {
             let what = format!("GetRoleCredentials for role {} in account {}", q(&self.role_name), self.account_id);
             let err = login::sdk_error(&what, "the SSO portal", e);
+            let error = *err.error;
             match err.code.as_deref() {
-                Some("UnauthorizedException") => err.error.hint(format!(
+                Some("UnauthorizedException") => error.hint(format!(
                     "the {} token was not accepted: run `stsenv login {}`",
                     self.session.label(),
                     self.session.login_hint
                 )),
-                Some("ForbiddenException" | "AccessDeniedException" | "ResourceNotFoundException") => err
-                    .error
-                    .hint("check sso_account_id and sso_role_name: your IAM Identity Center user has no such role"),
-                _ => err.error,
+                Some("ForbiddenException" | "AccessDeniedException" | "ResourceNotFoundException") => {
+                    error.hint("check sso_account_id and sso_role_name: your IAM Identity Center user has no such role")
+                }
+                _ => error,
             }
         })?;
-        let c = out
-            .role_credentials()
-            .ok_or_else(|| Error::new("GetRoleCredentials returned no credentials"))?;
+        let c = out.role_credentials().ok_or_else(|| Error::new("GetRoleCredentials returned no credentials"))?;
         let field = |v: Option<&str>, name: &str| {
             v.map(str::to_owned).ok_or_else(|| Error::new(format!("GetRoleCredentials returned no {name}")))
         };

@@ -115,7 +115,8 @@ pub fn write(path: &Path, token: &Token) -> Result<()> {
 /// allowed) a new sign-in; otherwise an error that names `stsenv login`.
 pub fn valid(session: &SsoSession, fetch: &Fetch) -> Result<String> {
     let path = path(session);
-    let usable = |t: &Option<Token>| t.as_ref().filter(|t| t.seconds_left() > REFRESH_WINDOW).map(|t| t.access_token.clone());
+    let usable =
+        |t: &Option<Token>| t.as_ref().filter(|t| t.seconds_left() > REFRESH_WINDOW).map(|t| t.access_token.clone());
     if let Some(token) = usable(&read(&path)) {
         return Ok(token);
     }
@@ -133,7 +134,7 @@ pub fn valid(session: &SsoSession, fetch: &Fetch) -> Result<String> {
             }
             // The refresh token is no longer accepted: a new sign-in is the only way.
             Err(e) if e.code.as_deref() == Some("InvalidGrantException") => {}
-            Err(e) => return Err(e.error),
+            Err(e) => return Err(*e.error),
         }
     }
     let why = match &current {

@@ -1,0 +1,69 @@
+//! `stsenv exec TARGET [assume options] [--] COMMAND [ARGS…]`: obtain exactly as `assume`, then
+//! replace stsenv with COMMAND (execve), so its exit status and signals are its own.
+//! `--server` instead serves renewing credentials from a local endpoint (see `server`).
+
+use super::server;
+use crate::cli::ExecArgs;
+use crate::error::{Error, Result, q};
+use crate::vars::{Changes, Op};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+/// Variables that would make an SDK in the child prefer something else, beyond those every
+/// session clears (aws-vault's list).
+pub const CLEARED: [&str; 3] = ["AWS_CREDENTIAL_FILE", "AWS_SDK_LOAD_CONFIG", "AWS_SECURITY_TOKEN"];
+
+pub fn run(args: &ExecArgs) -> Result<()> {
+    let (plan, profiles) = super::assume::plan(&args.assume, "exec")?;
+    let common = &args.assume.common;
+    if common.dry_run {
+        eprintln!("{plan}");
+        return Ok(());
+    }
+    let (program, rest) = command(&args.command);
+    if args.server {
+        return server::run(&plan, common, &profiles, &program, rest);
+    }
+    let cache = crate::cache::Cache::open()?;
+    let got = super::obtain_for(&plan, common, &cache)?;
+    let mut child = Command::new(&program);
+    child.args(rest);
+    apply(&super::changes(&plan, &got, &profiles), &mut child);
+    Err(exec_failed(&program, child.exec()))
+}
+
+/// COMMAND, or the user's shell.
+pub fn command(words: &[String]) -> (String, &[String]) {
+    match words.split_first() {
+        Some((program, rest)) => (program.clone(), rest),
+        None => (std::env::var("SHELL").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "/bin/sh".to_owned()), &[]),
+    }
+}
+
+/// The session's variables on the child's environment; nothing saved for `unset` goes along.
+pub fn apply(changes: &Changes, child: &mut Command) {
+    for op in &changes.ops {
+        match op {
+            Op::Set(name, value) | Op::Restore(name, value) => child.env(name, value),
+            Op::Remove(name) | Op::Hide(name, _) => child.env_remove(name),
+        };
+    }
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("STSENV_SAVED") {
+            child.env_remove(name);
+        }
+    }
+    child.env_remove("STSENV_SAVED");
+    // Only a credential_process of stsenv's passes the chain on; a nested exec starts afresh.
+    child.env_remove(crate::source::process::CHAIN_VAR);
+    for name in CLEARED {
+        child.env_remove(name);
+    }
+}
+
+/// What a shell says and returns when a command cannot run: 127 not found, 126 otherwise.
+pub fn exec_failed(program: &str, err: std::io::Error) -> Error {
+    let code = if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
+    let why = if code == 127 { "command not found".to_owned() } else { err.to_string() };
+    Error::new(format!("cannot run {}: {why}", q(program))).exit(code)
+}

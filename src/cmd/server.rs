@@ -1,0 +1,251 @@
+//! `stsenv exec --server TARGET -- COMMAND`: credentials that never expire under a long job.
+//! A container-credentials endpoint on 127.0.0.1 (random port, random bearer token checked on
+//! every request) serves TARGET's credentials from stsenv's cache and renews them from the
+//! cached MFA session or SSO token; COMMAND runs as a child whose SDKs fetch from it.
+//!
+//! SDKs look at environment keys, AWS_PROFILE and the files' `[default]` before the container
+//! endpoint, so the child gets none of those: no keys or profile variables, an empty
+//! credentials file, and a copy of the config whose `[default]` keeps only its settings
+//! (region, output, …), never a credential source.
+
+use crate::cli::Common;
+use crate::error::{Error, Result};
+use crate::obtain::{self, Options};
+use crate::plan::Plan;
+use crate::profile::Profiles;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::ExitStatusExt;
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// Keys of `[default]` that would give the child credentials of its own.
+const CREDENTIAL_KEYS: [&str; 15] = [
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "credential_process",
+    "web_identity_token_file",
+    "sso_session",
+    "sso_start_url",
+    "sso_region",
+    "sso_account_id",
+    "sso_role_name",
+    "mfa_serial",
+];
+
+static CHILD: AtomicI32 = AtomicI32::new(0);
+
+pub fn run(plan: &Plan, common: &Common, profiles: &Profiles, program: &str, args: &[String]) -> Result<()> {
+    let cache = crate::cache::Cache::open()?;
+    // The first credentials (and any prompt) before the child starts: no half-set child.
+    let first = super::obtain_for(plan, common, &cache)?;
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| Error::new(format!("cannot listen on 127.0.0.1: {e}")))?;
+    let url = format!("http://{}/", listener.local_addr()?);
+    let token = random_token()?;
+    let dir = tempfile::Builder::new().prefix("stsenv-server-").tempdir()?; // 0700
+    let config = dir.path().join("config");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(&config, child_config(&std::fs::read_to_string(&profiles.config_file).unwrap_or_default()))?;
+    std::fs::write(&credentials, "")?;
+
+    let mut child = Command::new(program);
+    child.args(args);
+    super::exec::apply(&super::changes(plan, &first, profiles), &mut child);
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "STSENV_EXPIRES_AT",
+        "STSENV_VARS",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ] {
+        child.env_remove(name);
+    }
+    child
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &token)
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+
+    let state = Mutex::new(Serving { creds: first.creds, prompted: false });
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for stream in listener.incoming().flatten() {
+                serve(stream, &token, &state, plan, &cache);
+            }
+        });
+        let mut running = child.spawn().map_err(|e| super::exec::exec_failed(program, e))?;
+        CHILD.store(running.id() as i32, Ordering::SeqCst);
+        forward_signals();
+        let status = running.wait()?;
+        // The listener thread blocks in accept: leave by exiting, which closes it.
+        let _ = std::io::stderr().flush();
+        match (status.code(), status.signal()) {
+            (Some(code), _) => std::process::exit(code),
+            (None, Some(signal)) => unsafe {
+                // Die of the same signal, so our parent sees what the command did.
+                libc::signal(signal, libc::SIG_DFL);
+                libc::raise(signal);
+                std::process::exit(128 + signal)
+            },
+            _ => std::process::exit(1),
+        }
+    })
+}
+
+struct Serving {
+    creds: crate::creds::Credentials,
+    /// Renewal asked on the terminal once already; never again in a loop.
+    prompted: bool,
+}
+
+fn serve(stream: TcpStream, token: &str, state: &Mutex<Serving>, plan: &Plan, cache: &crate::cache::Cache) {
+    let loopback = stream.peer_addr().is_ok_and(|a| a.ip().is_loopback());
+    let Ok(mut writer) = stream.try_clone() else { return };
+    let mut reader = BufReader::new(stream);
+    let mut authorized = false;
+    let mut length = 0;
+    let mut line = String::new();
+    // The request line, then headers up to the blank line.
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" || line == "\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("authorization") {
+                authorized = constant_time_eq(value.as_bytes(), token.as_bytes());
+            } else if name.eq_ignore_ascii_case("content-length") {
+                length = value.parse().unwrap_or(0);
+            }
+        }
+    }
+    let _ = reader.by_ref().take(length).read_to_end(&mut Vec::new());
+    let (status, body) = if !loopback || !authorized {
+        (403, r#"{"code":"AccessDenied","message":"missing or wrong Authorization token"}"#.to_owned())
+    } else {
+        match current(state, plan, cache) {
+            Ok(creds) => (200, body_of(&creds)),
+            Err(e) => {
+                let message = serde_json::Value::from(e.to_string());
+                (500, format!(r#"{{"code":"CredentialsUnavailable","message":{message}}}"#))
+            }
+        }
+    };
+    let reason = match status {
+        200 => "OK",
+        403 => "Forbidden",
+        _ => "Internal Server Error",
+    };
+    let _ = write!(
+        writer,
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// The credentials to hand out: the ones held while they have more than the cache margin
+/// left, else renewed through the cache (no prompt), else — once — with a prompt.
+fn current(state: &Mutex<Serving>, plan: &Plan, cache: &crate::cache::Cache) -> Result<crate::creds::Credentials> {
+    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    if state.creds.seconds_left().is_none_or(|left| left > cache.margin()) {
+        return Ok(state.creds.clone());
+    }
+    let quiet = Options { token_code: None, may_prompt: false, cache: crate::cache::Mode::Use };
+    let renewed = obtain::obtain(plan, &quiet, cache).or_else(|e| {
+        if state.prompted {
+            return Err(e);
+        }
+        state.prompted = true;
+        eprintln!("stsenv: renewing {} for the running command needs you:", plan.label);
+        let asking = Options { may_prompt: true, ..quiet };
+        obtain::obtain(plan, &asking, cache)
+    })?;
+    state.creds = renewed.creds;
+    Ok(state.creds.clone())
+}
+
+/// The container-credentials body the SDKs read.
+fn body_of(creds: &crate::creds::Credentials) -> String {
+    serde_json::json!({
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+        "Token": creds.session_token,
+        "Expiration": creds.expires_at.map(crate::creds::rfc3339),
+    })
+    .to_string()
+}
+
+/// The user's config with `[default]`'s credential settings left out.
+pub fn child_config(text: &str) -> String {
+    let mut in_default = false;
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.split(']').next()) {
+            in_default = header.trim() == "default" || header.split_whitespace().eq(["profile", "default"]);
+        } else if in_default
+            && let Some((key, _)) = trimmed.split_once('=')
+            && CREDENTIAL_KEYS.contains(&key.trim().to_ascii_lowercase().as_str())
+        {
+            continue;
+        }
+        out += line;
+    }
+    out
+}
+
+fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 24];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Ctrl-C and Ctrl-\ reach the command from the terminal itself; stsenv ignores them and
+/// passes on what is sent to it alone (SIGTERM, SIGHUP, SIGUSR1/2).
+fn forward_signals() {
+    extern "C" fn forward(signal: libc::c_int) {
+        let child = CHILD.load(Ordering::SeqCst);
+        if child > 0 {
+            unsafe {
+                libc::kill(child, signal);
+            }
+        }
+    }
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+        for signal in [libc::SIGTERM, libc::SIGHUP, libc::SIGUSR1, libc::SIGUSR2] {
+            libc::signal(signal, forward as *const () as libc::sighandler_t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn child_config_keeps_settings_and_drops_credential_sources() {
+        let text = "[default]\nregion = eu-west-1\nmfa_serial = arn\nrole_arn = x\n\n[profile other]\nrole_arn = y\n";
+        assert_eq!(super::child_config(text), "[default]\nregion = eu-west-1\n\n[profile other]\nrole_arn = y\n");
+    }
+}
