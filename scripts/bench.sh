@@ -54,6 +54,8 @@ names=(
     "bare process start (/bin/true)"
     "stsenv assume, cache hit"
     "stsenv assume SSO profile, cache hit"
+    "stsenv exec P -- /bin/true, cache hit"
+    "stsenv credential-process P, cache hit"
     "stsenv assume, cold (code given)"
     "awsume --show-commands, warm"
     "awsume --show-commands, cold (code given)"
@@ -62,11 +64,13 @@ commands=(
     "/bin/true"
     "$stsenv assume $profile --shell bash"
     "$stsenv assume dev --shell bash"
+    "$stsenv exec $profile -- /bin/true"
+    "$stsenv credential-process $profile"
     "$stsenv assume $profile --token-code 123456 --no-cache --shell bash"
     "$awsume $profile --show-commands"
     "$awsume $profile --mfa-token 123456 --show-commands"
 )
-prepare=("" "" "" "" "" "rm -rf $HOME/.awsume/cache")
+prepare=("" "" "" "" "" "" "" "rm -rf $HOME/.awsume/cache")
 # The AWS CLI v2 (Debian's awscli package); a pip-installed v1 earlier on PATH has no export.
 aws=""
 for candidate in /usr/bin/aws "$(command -v aws || true)"; do
@@ -110,5 +114,14 @@ for name, _, rss in rows:
     print(f"| {name} | {m:.2f} ms | +{m - floor:.2f} ms | {m / hit:.1f}× | {int(rss) / 1024:.1f} MiB |")
 awsume = med["awsume --show-commands, warm"]
 print(f"\nstsenv cache hit = 1/{awsume / hit:.0f} of awsume warm; {hit - floor:.2f} ms above a bare process start.")
+ex = med["stsenv exec P -- /bin/true, cache hit"]
+print(f"stsenv exec P -- /bin/true: {ex - floor:.2f} ms above /bin/true alone.")
+cli = med.get("aws configure export-credentials (CLI v2)")
+if cli:
+    cp = med["stsenv credential-process P, cache hit"]
+    print(f"stsenv credential-process cache hit = 1/{cli / cp:.0f} of aws configure export-credentials.")
 PY
+# One credential-server request answered from the cache, timed by a client in the child.
+server=$("$stsenv" exec --server $profile -- "$venv/bin/python" tests/support/server_latency.py 500)
+echo "credential server: median request ${server#MEDIAN_MS } ms (500 requests, Python urllib client, one connection each)"
 echo "stripped release binary: $(stat -c %s "$stsenv" | awk '{printf "%.1f MB", $1 / 1e6}')"

@@ -11,7 +11,7 @@
 stsenv() {
     if [[ -t 1 ]]; then
         case "${1-}" in
-            assume | session | unset)
+            assume | session | unset | renew)
                 local __stsenv_arg
                 for __stsenv_arg in "$@"; do
                     case "$__stsenv_arg" in
@@ -30,7 +30,8 @@ stsenv() {
 # The shell is named in the environment, never appended to the user's arguments.
 __stsenv_eval() {
     local __stsenv_out
-    __stsenv_out="$(STSENV_SHELL=bash command stsenv "$@")" || return
+    # After expiry `stsenv renew` still knows what was asked (__stsenv_request).
+    __stsenv_out="$(STSENV_SHELL=bash STSENV_REQUEST=${STSENV_REQUEST:-${__stsenv_request-}} command stsenv "$@")" || return
     eval "$__stsenv_out"
 }
 
@@ -93,7 +94,7 @@ __stsenv_hook() {
     local __stsenv_profile=${STSENV_PROFILE-}
     # Renew once per session end, never with a prompt; on failure fall through.
     if [[ ${STSENV_AUTO_RENEW-} == 1 || -n ${DIRENV_DIR-} ]] && [[ -n $__stsenv_profile ]]; then
-        if __stsenv_eval assume "$__stsenv_profile" --refresh --no-prompt 2>/dev/null; then
+        if __stsenv_eval renew --no-prompt 2>/dev/null; then
             printf 'stsenv: renewed %q\n' "$__stsenv_profile" >&2
             __stsenv_time_left
             __stsenv_prompt
@@ -102,13 +103,12 @@ __stsenv_hook() {
     fi
     if ((__stsenv_left > 0)); then
         __stsenv_prompt
-        printf 'stsenv: %q expires in %d min; renew: stsenv assume %q --refresh\n' \
-            "$__stsenv_profile" $(((__stsenv_left + 59) / 60)) "$__stsenv_profile" >&2
+        printf 'stsenv: %q expires in %d min; renew: stsenv renew\n' "$__stsenv_profile" $(((__stsenv_left + 59) / 60)) >&2
         return "$__stsenv_status"
     fi
+    __stsenv_request=${STSENV_REQUEST-}
     __stsenv_expire
-    printf 'stsenv: credentials for %q expired and were removed; renew: stsenv assume %q\n' \
-        "$__stsenv_profile" "$__stsenv_profile" >&2
+    printf 'stsenv: credentials for %q expired and were removed; renew: stsenv renew\n' "$__stsenv_profile" >&2
     return "$__stsenv_status"
 }
 

@@ -10,7 +10,7 @@
 # - STSENV_PROMPT holds "PROFILE 42m" (or "PROFILE 11h59m") for fish_prompt or starship.
 
 function stsenv --description 'AWS temporary credentials for this shell'
-    if isatty stdout; and contains -- "$argv[1]" assume session unset
+    if isatty stdout; and contains -- "$argv[1]" assume session unset renew
         set -l opts $argv
         set -l end (contains -i -- -- $argv); and set opts $argv[1..(math $end - 1)]
         if not contains -- --help $opts; and not contains -- -h $opts
@@ -23,7 +23,10 @@ end
 
 # The shell is named in the environment, never appended to the user's arguments.
 function __stsenv_eval
-    set -l out (STSENV_SHELL=fish command stsenv $argv)
+    # After expiry `stsenv renew` still knows what was asked (__stsenv_request).
+    set -l request "$STSENV_REQUEST"
+    test -n "$request"; or set request "$__stsenv_request"
+    set -l out (STSENV_SHELL=fish STSENV_REQUEST=$request command stsenv $argv)
     or return
     string join \n -- $out | source
 end
@@ -84,7 +87,7 @@ function __stsenv_hook --on-event fish_prompt
     set -l profile "$STSENV_PROFILE"
     # Renew once per session end, never with a prompt; on failure fall through.
     if test "$STSENV_AUTO_RENEW" = 1 -o -n "$DIRENV_DIR"; and test -n "$profile"
-        if __stsenv_eval assume $profile --refresh --no-prompt 2>/dev/null
+        if __stsenv_eval renew --no-prompt 2>/dev/null
             echo "stsenv: renewed "(string escape -- $profile) >&2
             __stsenv_prompt (math $STSENV_EXPIRES_AT - (__stsenv_now))
             return 0
@@ -93,11 +96,12 @@ function __stsenv_hook --on-event fish_prompt
     set -l quoted (string escape -- $profile)
     if test $left -gt 0
         __stsenv_prompt $left
-        echo "stsenv: $quoted expires in "(math --scale=0 "($left + 59) / 60")" min; renew: stsenv assume $quoted --refresh" >&2
+        echo "stsenv: $quoted expires in "(math --scale=0 "($left + 59) / 60")" min; renew: stsenv renew" >&2
         return 0
     end
+    set -g __stsenv_request "$STSENV_REQUEST"
     __stsenv_expire
-    echo "stsenv: credentials for $quoted expired and were removed; renew: stsenv assume $quoted" >&2
+    echo "stsenv: credentials for $quoted expired and were removed; renew: stsenv renew" >&2
     return 0
 end
 

@@ -14,7 +14,7 @@ zmodload -F zsh/datetime p:EPOCHSECONDS
 stsenv() {
     if [[ -t 1 ]]; then
         case "${1-}" in
-            assume | session | unset)
+            assume | session | unset | renew)
                 local -a __stsenv_opts=("${(@)argv[1,${argv[(i)--]}-1]}")
                 if (( ${__stsenv_opts[(I)(-h|--help)]} )); then
                     command stsenv "$@"
@@ -31,7 +31,8 @@ stsenv() {
 # The shell is named in the environment, never appended to the user's arguments.
 __stsenv_eval() {
     local __stsenv_out
-    __stsenv_out="$(STSENV_SHELL=zsh command stsenv "$@")" || return
+    # After expiry `stsenv renew` still knows what was asked (__stsenv_request).
+    __stsenv_out="$(STSENV_SHELL=zsh STSENV_REQUEST=${STSENV_REQUEST:-${__stsenv_request-}} command stsenv "$@")" || return
     eval "$__stsenv_out"
 }
 
@@ -83,7 +84,7 @@ __stsenv_hook() {
     local profile=${STSENV_PROFILE-}
     # Renew once per session end, never with a prompt; on failure fall through.
     if [[ ${STSENV_AUTO_RENEW-} == 1 || -n ${DIRENV_DIR-} ]] && [[ -n $profile ]]; then
-        if __stsenv_eval assume "$profile" --refresh --no-prompt 2>/dev/null; then
+        if __stsenv_eval renew --no-prompt 2>/dev/null; then
             print -ru2 -- "stsenv: renewed ${(q-)profile}"
             __stsenv_prompt $(( STSENV_EXPIRES_AT - EPOCHSECONDS ))
             return 0
@@ -91,11 +92,12 @@ __stsenv_hook() {
     fi
     if (( left > 0 )); then
         __stsenv_prompt $left
-        print -ru2 -- "stsenv: ${(q-)profile} expires in $(( (left + 59) / 60 )) min; renew: stsenv assume ${(q-)profile} --refresh"
+        print -ru2 -- "stsenv: ${(q-)profile} expires in $(( (left + 59) / 60 )) min; renew: stsenv renew"
         return 0
     fi
+    typeset -g __stsenv_request=${STSENV_REQUEST-}
     __stsenv_expire
-    print -ru2 -- "stsenv: credentials for ${(q-)profile} expired and were removed; renew: stsenv assume ${(q-)profile}"
+    print -ru2 -- "stsenv: credentials for ${(q-)profile} expired and were removed; renew: stsenv renew"
     return 0
 }
 

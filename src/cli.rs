@@ -25,6 +25,8 @@ pub enum Command {
     Session(SessionArgs),
     /// Print shell code that removes every variable stsenv set
     Unset(ShellArg),
+    /// Get fresh credentials for what this shell assumed, the same way (STSENV_REQUEST)
+    Renew(RenewArgs),
     /// Sign in to IAM Identity Center (SSO) and cache the token, shared with the AWS CLI
     Login(LoginArgs),
     /// Run a command with TARGET's credentials in its environment (no COMMAND: $SHELL)
@@ -52,7 +54,7 @@ pub enum Command {
 impl Command {
     /// Subcommands whose stdout is meant for `eval`: on failure they print `false`.
     pub fn name_evals(name: &str) -> bool {
-        matches!(name, "assume" | "session" | "unset" | "init")
+        matches!(name, "assume" | "session" | "unset" | "init" | "renew")
     }
 }
 
@@ -75,6 +77,15 @@ pub struct AssumeArgs {
     pub external_id: Option<String>,
     #[command(flatten)]
     pub common: Common,
+}
+
+#[derive(Args, Debug)]
+pub struct RenewArgs {
+    /// Fail instead of asking for an MFA code or a sign-in (for hooks)
+    #[arg(long)]
+    pub no_prompt: bool,
+    #[command(flatten)]
+    pub shell: ShellArg,
 }
 
 #[derive(Args, Debug)]

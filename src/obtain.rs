@@ -2,7 +2,7 @@
 
 use crate::cache::{Cache, Mode};
 use crate::creds::Credentials;
-use crate::error::Result;
+use crate::error::{Error, Result, q};
 use crate::mfa;
 use crate::plan::{Plan, Role, Step};
 use crate::source::Fetch;
@@ -127,7 +127,29 @@ fn run_step(
                 Role::Name(name) => {
                     let me = client.caller_identity(creds)?;
                     let partition = me.arn.split(':').nth(1).unwrap_or("aws");
-                    format!("arn:{partition}:iam::{}:role/{name}", me.account)
+                    let arn = format!("arn:{partition}:iam::{}:role/{name}", me.account);
+                    let got = client.assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa);
+                    // Most likely a mistyped profile name: say so, rather than only "AccessDenied".
+                    let got = got.map_err(|e| match &plan.not_a_profile {
+                        Some(guess) => {
+                            let close = guess.similar.iter().map(|s| q(s)).collect::<Vec<_>>().join(" or ");
+                            let hint = if close.is_empty() {
+                                "`stsenv profiles` lists the profiles".to_owned()
+                            } else {
+                                format!("did you mean {close}?")
+                            };
+                            Error::new(format!(
+                                "{} is not a profile in {}, so it was tried as role {} in account {}, and STS said: {e}",
+                                q(name),
+                                guess.files,
+                                q(name),
+                                me.account
+                            ))
+                            .hint(hint)
+                        }
+                        None => e,
+                    })?;
+                    return Ok((got, owner, arn));
                 }
             };
             let got = client.assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa)?;

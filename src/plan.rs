@@ -16,6 +16,8 @@ pub const MFA_SESSION_SECONDS: u32 = 43_200;
 /// What the user asked for, from the command line.
 #[derive(Default, Debug, Clone)]
 pub struct Request {
+    /// `assume` or `session`.
+    pub verb: &'static str,
     pub target: String,
     /// TARGET is a role name even if a profile has that name (`--role`).
     pub as_role: bool,
@@ -25,6 +27,34 @@ pub struct Request {
     pub session_name: Option<String>,
     pub external_id: Option<String>,
     pub region: Option<String>,
+}
+
+impl Request {
+    /// The words that ask for this again (no MFA code: that is one-time), for `stsenv renew`.
+    pub fn words(&self) -> Vec<String> {
+        let mut words = vec![self.verb.to_owned(), "--".to_owned(), self.target.clone()];
+        let options = [
+            ("--source-profile", &self.source_profile),
+            ("--serial-number", &self.serial_number),
+            ("--session-name", &self.session_name),
+            ("--external-id", &self.external_id),
+            ("--region", &self.region),
+        ];
+        let mut flags = Vec::new();
+        if self.as_role {
+            flags.push("--role".to_owned());
+        }
+        for (flag, value) in options {
+            if let Some(value) = value {
+                flags.extend([flag.to_owned(), value.clone()]);
+            }
+        }
+        if let Some(d) = self.duration {
+            flags.extend(["--duration".to_owned(), d.to_string()]);
+        }
+        words.splice(1..1, flags);
+        words
+    }
 }
 
 #[derive(Debug)]
@@ -37,6 +67,16 @@ pub struct Plan {
     pub endpoint: Option<String>,
     /// Things worth telling the user before running the plan.
     pub notes: Vec<String>,
+    /// What was asked, to renew it the same way.
+    pub request: Request,
+    /// TARGET was not a profile and was taken as a role name: what to say if STS denies it.
+    pub not_a_profile: Option<NotAProfile>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NotAProfile {
+    pub files: String,
+    pub similar: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +154,7 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
         return Err(err);
     }
     let target = req.target.as_str();
+    let mut not_a_profile = None;
     let (source, mut steps) = if target.starts_with("arn:") {
         check_role_arn(target).map_err(|e| e.hint("expected arn:aws:iam::123456789012:role/NAME"))?;
         role_on_source(profiles, req, Role::Arn(target.to_owned()))?
@@ -125,6 +166,11 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
     } else if !valid_role_name(target) {
         return Err(Error::new(format!("{} is not a valid role name", q(target))).hint("use A-Z a-z 0-9 and +=,.@_-"));
     } else {
+        if !req.as_role {
+            let files = format!("{} or {}", profiles.config_file.display(), profiles.credentials_file.display());
+            let similar = profiles.names().into_iter().filter(|n| strsim::jaro_winkler(n, target) > 0.7).map(str::to_owned).collect();
+            not_a_profile = Some(NotAProfile { files, similar });
+        }
         role_on_source(profiles, req, Role::Name(target.to_owned()))?
     };
 
@@ -161,6 +207,8 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
         source,
         steps,
         notes,
+        request: req.clone(),
+        not_a_profile,
     })
 }
 
@@ -201,6 +249,8 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
         source,
         steps: vec![Step::SessionToken { duration, mfa }],
         notes: Vec::new(),
+        request: Request { verb: "session", ..req.clone() },
+        not_a_profile: None,
     })
 }
 
@@ -225,10 +275,12 @@ fn role_on_source(profiles: &Profiles, req: &Request, role: Role) -> Result<(Sou
             .hint("name one with --source-profile, or set AWS_PROFILE"));
     }
     let (source, mut steps) = chain(profiles, &source_name, &mut Vec::new())?;
-    let serial = req
-        .serial_number
-        .clone()
-        .or_else(|| profiles.get(&source_name).and_then(|p| value(p, "mfa_serial")).map(str::to_owned));
+    // The source's mfa_serial guards its keys; when the source is itself a role, its own
+    // step used the device already and the role on top is assumed with that role's session.
+    let serial = req.serial_number.clone().or_else(|| {
+        let device = profiles.get(&source_name).and_then(|p| value(p, "mfa_serial")).map(str::to_owned);
+        device.filter(|_| steps.is_empty())
+    });
     let mfa = serial.map(|serial| Mfa::new(profiles, &source_name, &serial));
     steps.push(Step::AssumeRole(AssumeRole {
         profile: None,

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// Every variable `assume` or `session` may set, in output order. `STSENV_VARS` lists the
 /// ones a given session set, so that `unset` and the expiry hook remove exactly those.
-pub const MANAGED: [&str; 9] = [
+pub const MANAGED: [&str; 10] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -19,6 +19,7 @@ pub const MANAGED: [&str; 9] = [
     "AWS_DEFAULT_REGION",
     "STSENV_PROFILE",
     "STSENV_EXPIRES_AT",
+    "STSENV_REQUEST",
     "STSENV_VARS",
 ];
 
@@ -74,6 +75,8 @@ pub struct Session<'a> {
     pub creds: &'a Credentials,
     pub region: Option<&'a str>,
     pub config_profile: Option<&'a str>,
+    /// What was asked (`assume ARN --source-profile P --duration 2h`), for `stsenv renew`.
+    pub request: Option<String>,
 }
 
 /// The variables for a session. Names the previous session set and this one does not get
@@ -97,6 +100,9 @@ pub fn session(s: &Session, env: Env) -> Changes {
     set.push(("STSENV_PROFILE", s.label.to_owned()));
     if let Some(at) = creds.expires_at {
         set.push(("STSENV_EXPIRES_AT", at.to_string()));
+    }
+    if let Some(request) = &s.request {
+        set.push(("STSENV_REQUEST", request.clone()));
     }
     let mut names: Vec<&str> = set.iter().map(|(name, _)| *name).collect();
     names.push("STSENV_VARS");
@@ -216,7 +222,7 @@ mod tests {
         for region in [Some("us-east-1"), None, Some("ap-northeast-1")] {
             let snapshot = env.clone();
             let get = |n: &str| snapshot.get(n).cloned();
-            let s = Session { label: "p", creds: &creds(), region, config_profile: Some("p") };
+            let s = Session { label: "p", creds: &creds(), region, config_profile: Some("p"), request: None };
             let changes = session(&s, &get);
             apply(&mut env, &changes);
             assert_eq!(env.get("AWS_PROFILE"), None);

@@ -67,7 +67,8 @@ fn output_sets_the_documented_variables() {
         .unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     assert!((now + 3000..now + 3700).contains(&expires_at), "default duration is 1h: {expires_at} vs {now}");
-    assert!(stdout.contains("export STSENV_VARS='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION STSENV_PROFILE STSENV_EXPIRES_AT STSENV_VARS'"));
+    assert!(stdout.contains("export STSENV_VARS='AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION STSENV_PROFILE STSENV_EXPIRES_AT STSENV_REQUEST STSENV_VARS'"));
+    assert!(stdout.contains("export STSENV_REQUEST='assume -- s3FullforAssumeRole'"), "{stdout}");
 }
 
 #[test]

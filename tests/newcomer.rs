@@ -255,3 +255,55 @@ fn status_follows_aws_profile_and_write_profile_names_the_real_line() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains(&format!("({}:1)", home.aws_file("credentials").display())), "{stderr}");
 }
+
+#[test]
+fn a_name_that_is_not_a_profile_and_is_denied_as_a_role_says_both() {
+    use common::http::{Server, sts_credentials, sts_error, sts_identity};
+    let stub = Server::start(|req| match req.action().as_str() {
+        "GetSessionToken" => sts_credentials("GetSessionToken", "ASIAS", "s", "t", "2099-01-01T00:00:00Z"),
+        "GetCallerIdentity" => sts_identity("arn:aws:iam::123456789012:user/alice"),
+        _ => sts_error(403, "AccessDenied", "User is not authorized to perform: sts:AssumeRole"),
+    });
+    let home = Home::seeds(&stub.url);
+    let out = home.stsenv(&["assume", "deployer", "--token-code", "123456", "--shell", "bash"]);
+    let stderr = text(&out.stderr);
+    assert_eq!((out.status.code(), stderr.lines().count()), (Some(1), 1), "{stderr}");
+    assert!(
+        stderr.contains("'deployer' is not a profile in ")
+            && stderr.contains("so it was tried as role 'deployer' in account 123456789012")
+            && stderr.contains("AccessDenied"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn renewal_replays_what_was_asked() {
+    use common::http::Server;
+    let proxy = Server::counting(&moto().url);
+    let home = Home::seeds(&proxy.url);
+    for kind in ["bash", "zsh", "fish"] {
+        let mut sh = Shell::start(&home, kind, &[("STSENV_AUTO_RENEW", "1")]);
+        sh.init();
+        let out = sh.run(
+            "stsenv assume arn:aws:iam::123456789012:role/ReadOnly --source-profile test --duration 20m \
+             --session-name replay --token-code 123456",
+        );
+        assert!(!out.contains("stsenv:"), "{kind}: {out}");
+        let out = sh.run(&seconds_from_now(kind, -1));
+        assert!(out.contains("stsenv: renewed"), "{kind}: {out}");
+        let out = sh.run("echo \"[$STSENV_PROFILE]\"");
+        assert!(out.contains("[arn:aws:iam::123456789012:role/ReadOnly]"), "{kind}: {out}");
+    }
+    let replays: Vec<_> = proxy
+        .all()
+        .into_iter()
+        .filter(|r| r.param("RoleArn").as_deref() == Some("arn:aws:iam::123456789012:role/ReadOnly"))
+        .collect();
+    // One assume (the other shells hit the cache), then one renewal in each shell.
+    assert_eq!(replays.len(), 4);
+    for r in &replays {
+        assert_eq!((r.param("RoleSessionName").as_deref(), r.param("DurationSeconds").as_deref()), (Some("replay"), Some("1200")));
+    }
+    // The renewals came through the `test` source profile's chain, as first asked.
+    assert!(proxy.all().iter().any(|r| r.param("RoleArn").is_some_and(|a| a.ends_with("role/CREATED_ROLE"))));
+}

@@ -30,6 +30,7 @@ pub fn plan(args: &AssumeArgs, verb: &str) -> Result<(Plan, Profiles)> {
     }
     let common = &args.common;
     let request = Request {
+        verb: "assume",
         target: target.clone(),
         as_role: args.role,
         source_profile: args.source_profile.clone(),

@@ -8,6 +8,7 @@ mod exec;
 mod init;
 mod login;
 mod profiles;
+mod renew;
 mod server;
 mod session;
 mod status;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Status(args) => status::run(&args),
         Command::Cache { action } => cache::run(&action),
         Command::Profiles => profiles::run(),
+        Command::Renew(args) => renew::run(&args),
     }
 }
 
@@ -73,8 +75,13 @@ fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> vars::Ch
     // The profile a fish universal AWS_PROFILE is shadowed with: one that exists.
     let config_profile =
         if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile() };
-    let session =
-        vars::Session { label: &plan.label, creds: &got.creds, region: plan.region.as_deref(), config_profile };
+    let session = vars::Session {
+        label: &plan.label,
+        creds: &got.creds,
+        region: plan.region.as_deref(),
+        config_profile,
+        request: Some(shell_words::join(plan.request.words())),
+    };
     let mut changes = vars::session(&session, &vars::real_env);
     changes.watch.clone_from(&got.cache_file);
     changes

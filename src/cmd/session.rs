@@ -10,6 +10,7 @@ pub fn run(args: &SessionArgs) -> Result<()> {
     let profiles = Profiles::load(&name)?;
     let common = &args.common;
     let request = Request {
+        verb: "session",
         target: name,
         serial_number: common.serial_number.clone(),
         duration: common.duration,
