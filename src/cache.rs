@@ -54,7 +54,32 @@ impl Cache {
             Ok(text) => crate::duration::parse(&text).map_err(|e| e.hint("STSENV_CACHE_MARGIN takes e.g. 5m"))?,
             Err(_) => 300,
         };
-        Ok(Cache { dir: base.join("stsenv"), margin: i64::from(margin) })
+        let cache = Cache { dir: base.join("stsenv"), margin: i64::from(margin) };
+        cache.check_private()?;
+        Ok(cache)
+    }
+
+    /// Credentials are only as safe as the directory: one that another user owns, or that
+    /// others may read or write, is refused rather than used (or quietly "fixed").
+    fn check_private(&self) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = fs::symlink_metadata(&self.dir) else { return Ok(()) }; // made 0700 on first write
+        let dir = q(&self.dir.display().to_string());
+        if !meta.is_dir() {
+            return Err(Error::new(format!("the cache {dir} is not a directory")).hint("remove it, or set XDG_CACHE_HOME"));
+        }
+        if meta.uid() != effective_uid() {
+            return Err(Error::new(format!("the cache {dir} belongs to uid {}, not to you; not using it", meta.uid()))
+                .hint("remove it, or point XDG_CACHE_HOME elsewhere"));
+        }
+        if meta.mode() & 0o077 != 0 {
+            return Err(Error::new(format!(
+                "the cache {dir} can be read or written by others (mode {:o}); not using it",
+                meta.mode() & 0o777
+            ))
+            .hint(format!("check what is in it, then `chmod 700 {}`", self.dir.display())));
+        }
+        Ok(())
     }
 
     /// Reuse only entries with at least `secs` left (credential_process callers refresh early).
@@ -150,17 +175,26 @@ impl Cache {
     fn ensure_dir(&self) -> Result<()> {
         let fail = |e: std::io::Error| Error::new(format!("cannot use cache {}: {e}", self.dir.display()));
         fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.dir).map_err(fail)?;
-        // An existing directory may have been made by hand with wider rights.
+        // The umask may have narrowed nothing but widened nothing either; be exact.
         let mode = fs::metadata(&self.dir).map_err(fail)?.permissions().mode();
         if mode & 0o077 != 0 {
             fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700)).map_err(fail)?;
         }
-        Ok(())
+        self.check_private()
     }
 }
 
 fn read_entry(path: &Path) -> Option<Entry> {
-    let bytes = fs::read(path).ok()?;
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let mut file = File::open(path).ok()?;
+    // An entry someone else wrote or could have written is not trusted.
+    let meta = file.metadata().ok()?;
+    if meta.uid() != effective_uid() || meta.mode() & 0o077 != 0 {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
     let entry: Entry = serde_json::from_slice(&bytes).ok()?;
     (entry.version == VERSION).then_some(entry)
 }
@@ -217,4 +251,9 @@ pub fn lock_file(path: &Path) -> Result<File> {
             }
         }
     }
+}
+
+fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
 }
