@@ -121,6 +121,18 @@ if cli:
     cp = med["stsenv credential-process P, cache hit"]
     print(f"stsenv credential-process cache hit = 1/{cli / cp:.0f} of aws configure export-credentials.")
 PY
+# What `stsenv init` adds to a shell's start-up (one process, completions included).
+for sh in bash zsh fish; do
+    case $sh in
+        bash) base="bash --norc -c :"; with="bash --norc -c 'eval \"\$($stsenv init bash)\"'" ;;
+        zsh) base="zsh -f -c 'autoload -Uz compinit; compinit -C -d $work/zcomp'"
+            with="zsh -f -c 'autoload -Uz compinit; compinit -C -d $work/zcomp; eval \"\$($stsenv init zsh)\"'" ;;
+        fish) base="fish --no-config -c true"; with="fish --no-config -c '$stsenv init fish | source'" ;;
+    esac
+    hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/init-$sh.json" "$base" "$with" >/dev/null 2>&1
+    "$venv/bin/python" -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(f'$sh start-up: {r[0][\"median\"]*1000:.2f} ms, with stsenv init: {r[1][\"median\"]*1000:.2f} ms (+{(r[1][\"median\"]-r[0][\"median\"])*1000:.2f} ms)')" "$work/init-$sh.json"
+done
+
 # One credential-server request answered from the cache, timed by a client in the child.
 server=$("$stsenv" exec --server $profile -- "$venv/bin/python" tests/support/server_latency.py 500)
 echo "credential server: median request ${server#MEDIAN_MS } ms (500 requests, Python urllib client, one connection each)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what the tests need when it is missing —
-# zsh, fish, direnv, shellcheck, strace and the AWS CLI v2 from apt; moto, boto3 and the AWS CLI in a venv —
+# zsh, fish, direnv, shellcheck, strace and the AWS CLI v2 from apt; nushell from npm; moto, boto3,
+# python-dotenv and the AWS CLI in a venv —
 # then runs the whole suite. Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +28,14 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
+# nushell is on npm (the binary comes in @nushell/linux-x64).
+if ! command -v nu >/dev/null; then
+    echo "test.sh: installing nushell from npm" >&2
+    npm install -g --silent nushell >/dev/null
+fi
+
 venv=${STSENV_TEST_VENV:-$PWD/.venv}
-if ! "$venv/bin/python" -c 'import moto, boto3, awscli' 2>/dev/null || [ ! -x "$venv/bin/moto_server" ]; then
+if ! "$venv/bin/python" -c 'import moto, boto3, awscli, dotenv' 2>/dev/null || [ ! -x "$venv/bin/moto_server" ]; then
     echo "test.sh: creating $venv with moto" >&2
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q -r tests/requirements.txt

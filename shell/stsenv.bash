@@ -121,8 +121,3 @@ if [[ ${PROMPT_COMMAND[*]-} != *__stsenv_hook* ]]; then
         PROMPT_COMMAND="__stsenv_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
     fi
 fi
-
-# Completions, profile names included (clap_complete; the binary answers at completion time).
-if [[ -z ${STSENV_NO_COMPLETIONS-} ]] && command -v stsenv >/dev/null; then
-    eval "$(command stsenv completions bash)"
-fi

@@ -104,8 +104,3 @@ function __stsenv_hook --on-event fish_prompt
     echo "stsenv: credentials for $quoted expired and were removed; renew: stsenv renew" >&2
     return 0
 end
-
-# Completions, profile names included (clap_complete; the binary answers at completion time).
-if not set -q STSENV_NO_COMPLETIONS; and command -q stsenv
-    command stsenv completions fish | source
-end

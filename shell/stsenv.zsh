@@ -103,8 +103,3 @@ __stsenv_hook() {
 
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd __stsenv_hook  # add-zsh-hook never adds the same function twice
-
-# Completions, profile names included (clap_complete), once compinit has run.
-if [[ -z ${STSENV_NO_COMPLETIONS-} ]] && (( $+functions[compdef] )); then
-    eval "$(command stsenv completions zsh)"
-fi

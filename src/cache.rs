@@ -66,7 +66,9 @@ impl Cache {
         let Ok(meta) = fs::symlink_metadata(&self.dir) else { return Ok(()) }; // made 0700 on first write
         let dir = q(&self.dir.display().to_string());
         if !meta.is_dir() {
-            return Err(Error::new(format!("the cache {dir} is not a directory")).hint("remove it, or set XDG_CACHE_HOME"));
+            return Err(
+                Error::new(format!("the cache {dir} is not a directory")).hint("remove it, or set XDG_CACHE_HOME")
+            );
         }
         if meta.uid() != effective_uid() {
             return Err(Error::new(format!("the cache {dir} belongs to uid {}, not to you; not using it", meta.uid()))

@@ -1,7 +1,7 @@
 //! The command line.
 
 use crate::cache::Mode;
-use crate::render::Shell;
+use crate::render::{Format, Shell};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
@@ -173,11 +173,14 @@ pub struct ShellArg {
     /// Shell to print code for [default: the parent process, else $SHELL]
     #[arg(long, value_enum)]
     pub shell: Option<Shell>,
+    /// Data instead of shell code: dotenv (docker --env-file, python-dotenv) or json (credential_process)
+    #[arg(long, value_enum, conflicts_with = "shell")]
+    pub format: Option<Format>,
 }
 
 impl ShellArg {
     pub fn get(&self) -> Shell {
-        self.shell.unwrap_or_else(Shell::detect)
+        self.format.map(Format::target).or(self.shell).unwrap_or_else(Shell::detect)
     }
 }
 
@@ -193,6 +196,8 @@ pub enum InitShell {
     Zsh,
     Fish,
     Direnv,
+    Pwsh,
+    Nu,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -200,6 +205,7 @@ pub enum CompletionShell {
     Bash,
     Zsh,
     Fish,
+    Pwsh,
 }
 
 #[derive(Args, Debug)]

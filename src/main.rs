@@ -1,15 +1,22 @@
 use clap::{CommandFactory, Parser};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use stsenv::cli::{Cli, Command};
-use stsenv::render::FAILURE;
+use stsenv::render::Shell;
+
+/// What stdout gets on failure, chosen once from the command line (see `Shell::failure`).
+static FAILURE_TEXT: OnceLock<&'static str> = OnceLock::new();
 
 fn main() -> ExitCode {
     // Answers shell completion requests (COMPLETE=bash stsenv …) and exits; a no-op otherwise.
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
 
     // Only the subcommands whose stdout is eval'd print `false` when they fail.
-    let evals = std::env::args().skip(1).find(|a| !a.starts_with('-')).is_some_and(|a| Command::name_evals(&a));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let evals = args.iter().find(|a| !a.starts_with('-')).is_some_and(|a| Command::name_evals(a));
+    let failure = if evals { Shell::from_args(&args).failure() } else { "" };
+    FAILURE_TEXT.set(failure).ok();
     if evals {
         fail_eval_on_signals();
     }
@@ -75,8 +82,9 @@ fn one_line(rendered: &str) -> (String, Vec<String>) {
 fn fail_eval_on_signals() {
     extern "C" fn handler(signal: libc::c_int) {
         // Only async-signal-safe calls here.
+        let text = FAILURE_TEXT.get().copied().unwrap_or("");
         unsafe {
-            libc::write(1, FAILURE.as_ptr().cast(), FAILURE.len());
+            libc::write(1, text.as_ptr().cast(), text.len());
             libc::_exit(128 + signal);
         }
     }
@@ -89,5 +97,5 @@ fn fail_eval_on_signals() {
 
 /// stdout is eval'd: make the eval fail too.
 fn fail_eval() {
-    let _ = std::io::stdout().write_all(FAILURE.as_bytes());
+    let _ = std::io::stdout().write_all(FAILURE_TEXT.get().copied().unwrap_or("").as_bytes());
 }

@@ -128,7 +128,8 @@ fn run_step(
                     let me = client.caller_identity(creds)?;
                     let partition = me.arn.split(':').nth(1).unwrap_or("aws");
                     let arn = format!("arn:{partition}:iam::{}:role/{name}", me.account);
-                    let got = client.assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa);
+                    let got =
+                        client.assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa);
                     // Most likely a mistyped profile name: say so, rather than only "AccessDenied".
                     let got = got.map_err(|e| match &plan.not_a_profile {
                         Some(guess) => {

@@ -168,7 +168,12 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
     } else {
         if !req.as_role {
             let files = format!("{} or {}", profiles.config_file.display(), profiles.credentials_file.display());
-            let similar = profiles.names().into_iter().filter(|n| strsim::jaro_winkler(n, target) > 0.7).map(str::to_owned).collect();
+            let similar = profiles
+                .names()
+                .into_iter()
+                .filter(|n| strsim::jaro_winkler(n, target) > 0.7)
+                .map(str::to_owned)
+                .collect();
             not_a_profile = Some(NotAProfile { files, similar });
         }
         role_on_source(profiles, req, Role::Name(target.to_owned()))?

@@ -1,5 +1,6 @@
-//! Shell code for stdout. All shell syntax in the binary lives here; every value is quoted
-//! by the target shell's own rules so that no value can run code when eval'd.
+//! Shell code (and the data formats) for stdout. All shell syntax in the binary lives here;
+//! every value is quoted by the target's own rules so that no value can run code when eval'd
+//! and every value reads back byte for byte.
 
 use crate::vars::{Changes, Op};
 use clap::ValueEnum;
@@ -11,6 +12,16 @@ pub enum Shell {
     Fish,
     /// bash for a direnv `.envrc`, plus `watch_file` so renewals reload direnv.
     Direnv,
+    /// PowerShell, for `Invoke-Expression`.
+    Pwsh,
+    /// nushell, which has no eval: JSON that `stsenv init nu`'s wrapper applies.
+    Nu,
+    /// `NAME=value` lines for `docker run --env-file` and python-dotenv (`--format dotenv`).
+    #[value(skip)]
+    Dotenv,
+    /// The credential_process JSON (`--format json`).
+    #[value(skip)]
+    Json,
 }
 
 impl Shell {
@@ -26,6 +37,8 @@ impl Shell {
             Some("zsh") => Some(Shell::Zsh),
             Some("fish") => Some(Shell::Fish),
             Some("bash" | "sh" | "dash") => Some(Shell::Bash),
+            Some("pwsh" | "powershell") => Some(Shell::Pwsh),
+            Some("nu") => Some(Shell::Nu),
             _ => None,
         };
         parent
@@ -38,6 +51,54 @@ impl Shell {
 
 /// What a failed command prints, so that `eval "$(stsenv …)"` fails as well.
 pub const FAILURE: &str = "false\n";
+
+impl Shell {
+    /// What a failed command prints for this target: code that fails when run, or nothing
+    /// for the data formats (their readers see the exit status).
+    pub fn failure(self) -> &'static str {
+        match self {
+            Shell::Bash | Shell::Zsh | Shell::Fish | Shell::Direnv => FAILURE,
+            Shell::Pwsh => "throw 'stsenv failed'\n",
+            Shell::Nu | Shell::Dotenv | Shell::Json => "",
+        }
+    }
+
+    /// The target named on the command line (`--shell X`, `--format X`), else the detected
+    /// one: for the failure text, before (or without) a successful parse.
+    pub fn from_args(args: &[String]) -> Shell {
+        let mut words = args.iter();
+        while let Some(word) = words.next() {
+            let (flag, value) = match word.split_once('=') {
+                Some((flag, value)) => (flag, Some(value.to_owned())),
+                None => (word.as_str(), None),
+            };
+            let value = || value.clone().or_else(|| words.clone().next().cloned()).unwrap_or_default();
+            match flag {
+                "--shell" => return Shell::from_str(&value(), true).unwrap_or_else(|_| Shell::detect()),
+                "--format" => return Format::from_str(&value(), true).map_or_else(|_| Shell::detect(), Format::target),
+                "--" => break,
+                _ => {}
+            }
+        }
+        Shell::detect()
+    }
+}
+
+/// `--format`: data instead of shell code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Dotenv,
+    Json,
+}
+
+impl Format {
+    pub fn target(self) -> Shell {
+        match self {
+            Format::Dotenv => Shell::Dotenv,
+            Format::Json => Shell::Json,
+        }
+    }
+}
 
 pub fn render(shell: Shell, changes: &Changes) -> String {
     let mut out = String::new();
@@ -63,6 +124,60 @@ pub fn render(shell: Shell, changes: &Changes) -> String {
             if let (Shell::Direnv, Some(path)) = (shell, &changes.watch) {
                 out += &format!("watch_file {}\n", posix_quote(&path.to_string_lossy()));
             }
+        }
+        Shell::Pwsh => {
+            for op in &changes.ops {
+                out += &match op {
+                    Op::Set(name, value) | Op::Restore(name, value) => format!("$env:{name} = {}\n", pwsh_quote(value)),
+                    Op::Remove(name) | Op::Hide(name, _) => {
+                        format!("Remove-Item -ErrorAction SilentlyContinue Env:{name}\n")
+                    }
+                };
+            }
+        }
+        Shell::Nu => {
+            let mut set = serde_json::Map::new();
+            let mut unset = Vec::new();
+            for op in &changes.ops {
+                match op {
+                    Op::Set(name, value) | Op::Restore(name, value) => {
+                        set.insert(name.clone(), value.clone().into());
+                    }
+                    Op::Remove(name) | Op::Hide(name, _) => unset.push(name.clone()),
+                }
+            }
+            out += &serde_json::json!({ "unset": unset, "set": set }).to_string();
+            out.push('\n');
+        }
+        // Only the AWS variables: a file for another program carries no session bookkeeping.
+        Shell::Dotenv => {
+            for op in &changes.ops {
+                if let Op::Set(name, value) = op
+                    && name.starts_with("AWS_")
+                {
+                    out += &format!("{name}={}\n", dotenv_quote(value));
+                }
+            }
+        }
+        Shell::Json => {
+            let get = |want: &str| {
+                changes.ops.iter().find_map(|op| match op {
+                    Op::Set(name, value) if name == want => Some(value.clone()),
+                    _ => None,
+                })
+            };
+            let mut json = serde_json::json!({
+                "Version": 1,
+                "AccessKeyId": get("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+                "SecretAccessKey": get("AWS_SECRET_ACCESS_KEY").unwrap_or_default(),
+            });
+            if let Some(token) = get("AWS_SESSION_TOKEN") {
+                json["SessionToken"] = token.into();
+            }
+            if let Some(at) = get("AWS_CREDENTIAL_EXPIRATION") {
+                json["Expiration"] = at.into();
+            }
+            out += &format!("{json}\n");
         }
         Shell::Fish => {
             for op in &changes.ops {
@@ -106,6 +221,32 @@ pub fn credential_process_json(creds: &crate::creds::Credentials) -> String {
 /// and zsh's `^`/`=` globbing characters bare, which is not safe for eval.)
 pub fn posix_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// PowerShell single quotes: verbatim, with a quote written twice. The tokenizer takes
+/// U+2018–U+201B as single quotes too, so each of those is doubled as well.
+pub fn pwsh_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// dotenv: plain when the value needs nothing (so docker's `--env-file`, which takes values
+/// literally, reads it too), else single quotes, inside which python-dotenv unescapes only
+/// `\\` and `\'` and never interpolates.
+pub fn dotenv_quote(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/+=_-.:,@".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        return value.to_owned();
+    }
+    format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
 }
 
 /// fish single quotes: only `\\` and `\'` are escapes inside them.

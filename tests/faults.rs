@@ -41,7 +41,9 @@ fn every_sts_failure_keeps_the_contract() {
         ("access denied", Box::new(|_| sts_error(403, "AccessDenied", "not authorized")), "AccessDenied"),
         (
             "bad MFA code",
-            Box::new(|_| sts_error(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")),
+            Box::new(|_| {
+                sts_error(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
+            }),
             "the MFA code was not accepted",
         ),
         (
@@ -68,23 +70,33 @@ fn full_disk_unsafe_cache_and_corrupt_cache() {
     let full = "trap '' XFSZ; ulimit -f 0";
     fails(&home, full, "session --token-code 123456 --no-cache --write-profile mfa", "cannot write");
     // For the cache, the credentials still come, with one warning.
-    let out = home.shell("bash", &format!("{full}\nstsenv assume s3FullforAssumeRole --token-code 123456 --shell bash"));
+    let out =
+        home.shell("bash", &format!("{full}\nstsenv assume s3FullforAssumeRole --token-code 123456 --shell bash"));
     assert!(out.status.success() && text(&out.stdout).contains("export AWS_ACCESS_KEY_ID="), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("warning: cannot write"), "{}", text(&out.stderr));
 
     // A corrupt entry is a miss, replaced by a good one.
-    assert!(home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success());
+    assert!(
+        home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success()
+    );
     let dir = home.path().join(".cache/stsenv");
     for entry in std::fs::read_dir(&dir).unwrap().flatten() {
         if entry.path().extension().is_some_and(|x| x == "json") {
             std::fs::write(entry.path(), "{not json").unwrap();
         }
     }
-    assert!(home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success());
+    assert!(
+        home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success()
+    );
 
     // A cache others may write, or that another user owns, is refused, not used.
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-    fails(&home, "", "assume s3FullforAssumeRole --shell bash", "can be read or written by others (mode 777); not using it");
+    fails(
+        &home,
+        "",
+        "assume s3FullforAssumeRole --shell bash",
+        "can be read or written by others (mode 777); not using it",
+    );
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
     let chown = std::process::Command::new("chown").args(["65534", &dir.display().to_string()]).status().unwrap();
     assert!(chown.success(), "the tests run as root (CI does) to hand the cache to another user");

@@ -302,7 +302,10 @@ fn renewal_replays_what_was_asked() {
     // One assume (the other shells hit the cache), then one renewal in each shell.
     assert_eq!(replays.len(), 4);
     for r in &replays {
-        assert_eq!((r.param("RoleSessionName").as_deref(), r.param("DurationSeconds").as_deref()), (Some("replay"), Some("1200")));
+        assert_eq!(
+            (r.param("RoleSessionName").as_deref(), r.param("DurationSeconds").as_deref()),
+            (Some("replay"), Some("1200"))
+        );
     }
     // The renewals came through the `test` source profile's chain, as first asked.
     assert!(proxy.all().iter().any(|r| r.param("RoleArn").is_some_and(|a| a.ends_with("role/CREATED_ROLE"))));

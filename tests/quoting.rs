@@ -27,10 +27,61 @@ impl Rng {
 
 /// Pieces values are built from: everything a shell might treat specially.
 const PIECES: &[&str] = &[
-    "'", "\"", "`", "$", "\\", "\n", "\r", "\t", " ", "$(touch pwned)", "`touch pwned`", "${HOME}", "$HOME", "\\'",
-    "'\\''", "{a,b}", "*", "?", "[a]", "~", "!", "!!", "^", "#", ";", "&", "|", "<", ">", "(", ")", "%", "=", "\u{1}",
-    "\u{1b}[31m", "\u{7f}", "\u{1f}", "é", "日本語", "🙂", "\u{2018}", "\u{2019}", "\u{201a}", "\u{201b}", "\u{a0}",
-    "\u{202e}", "AKIA", "wJalrXUtnFEMI/K7MDENG+bPxRfiCY==", "-", "--", "-e", "end", "set", "\\n", "\\x41",
+    "'",
+    "\"",
+    "`",
+    "$",
+    "\\",
+    "\n",
+    "\r",
+    "\t",
+    " ",
+    "$(touch pwned)",
+    "`touch pwned`",
+    "${HOME}",
+    "$HOME",
+    "\\'",
+    "'\\''",
+    "{a,b}",
+    "*",
+    "?",
+    "[a]",
+    "~",
+    "!",
+    "!!",
+    "^",
+    "#",
+    ";",
+    "&",
+    "|",
+    "<",
+    ">",
+    "(",
+    ")",
+    "%",
+    "=",
+    "\u{1}",
+    "\u{1b}[31m",
+    "\u{7f}",
+    "\u{1f}",
+    "é",
+    "日本語",
+    "🙂",
+    "\u{2018}",
+    "\u{2019}",
+    "\u{201a}",
+    "\u{201b}",
+    "\u{a0}",
+    "\u{202e}",
+    "AKIA",
+    "wJalrXUtnFEMI/K7MDENG+bPxRfiCY==",
+    "-",
+    "--",
+    "-e",
+    "end",
+    "set",
+    "\\n",
+    "\\x41",
 ];
 
 fn values(count: usize) -> Vec<String> {
@@ -38,7 +89,7 @@ fn values(count: usize) -> Vec<String> {
     (0..count)
         .map(|i| {
             let pieces = match i % 50 {
-                0 => 0,      // the empty string
+                0 => 0,     // the empty string
                 1 => 2_000, // very long
                 _ => rng.below(12) + 1,
             };

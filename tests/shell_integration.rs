@@ -50,18 +50,16 @@ fn the_function_assumes_with_a_typed_code_and_the_hook_warns_then_expires() {
 
         // Inside the warning window: one warning (at the next prompt), once.
         let out = sh.run(&seconds_from_now(kind, 150));
-        assert!(
-            out.contains(
-                "stsenv: s3FullforAssumeRole expires in 3 min; renew: stsenv renew"
-            ),
-            "{kind}: {out}"
-        );
+        assert!(out.contains("stsenv: s3FullforAssumeRole expires in 3 min; renew: stsenv renew"), "{kind}: {out}");
         let out = sh.run("true");
         assert!(!out.contains("expires in"), "{kind}: warned twice: {out}");
 
         // Past the end: the variables go, with one line that says how to renew.
         let out = sh.run(&seconds_from_now(kind, -1));
-        assert!(out.contains("stsenv: credentials for s3FullforAssumeRole expired and were removed; renew: stsenv renew"), "{kind}: {out}");
+        assert!(
+            out.contains("stsenv: credentials for s3FullforAssumeRole expired and were removed; renew: stsenv renew"),
+            "{kind}: {out}"
+        );
         let out = sh.run(
             "env | grep -c -E '^(AWS_(ACCESS|SECRET|SESSION|REGION|CREDENTIAL)|STSENV_(PROFILE|VARS|EXPIRES|PROMPT))'",
         );

@@ -1,6 +1,8 @@
-//! `stsenv init SHELL`: the shell integration from `shell/`, embedded at build time.
+//! `stsenv init SHELL`: the shell integration from `shell/`, embedded at build time, with the
+//! completion registration appended — one process at shell start-up, not two.
 
-use crate::cli::InitShell;
+use super::completions::registration;
+use crate::cli::{CompletionShell, InitShell};
 use crate::error::{Error, Result};
 use clap::ValueEnum;
 
@@ -15,11 +17,24 @@ pub fn run(shell: Option<InitShell>) -> Result<()> {
             .hint("e.g. add `eval \"$(stsenv init bash)\"` to ~/.bashrc")
             .exit(2));
     };
-    let script = match shell {
-        InitShell::Bash => include_str!("../../shell/stsenv.bash"),
-        InitShell::Zsh => include_str!("../../shell/stsenv.zsh"),
-        InitShell::Fish => include_str!("../../shell/stsenv.fish"),
-        InitShell::Direnv => include_str!("../../shell/stsenv.direnv"),
+    let (script, completions) = match shell {
+        InitShell::Bash => (include_str!("../../shell/stsenv.bash"), Some(CompletionShell::Bash)),
+        InitShell::Zsh => (include_str!("../../shell/stsenv.zsh"), Some(CompletionShell::Zsh)),
+        InitShell::Fish => (include_str!("../../shell/stsenv.fish"), Some(CompletionShell::Fish)),
+        InitShell::Pwsh => (include_str!("../../shell/stsenv.ps1"), Some(CompletionShell::Pwsh)),
+        InitShell::Direnv => (include_str!("../../shell/stsenv.direnv"), None),
+        InitShell::Nu => (include_str!("../../shell/stsenv.nu"), None),
     };
-    super::write_stdout(script)
+    let mut text = script.to_owned();
+    let wanted = std::env::var_os("STSENV_NO_COMPLETIONS").is_none_or(|v| v.is_empty());
+    if let (Some(completion), true) = (completions, wanted) {
+        let code = registration(completion)?;
+        text += "\n# Completions, profile names included (clap_complete; the binary answers at completion time).\n";
+        text += &match completion {
+            // compdef exists once compinit has run; without it there is nothing to register with.
+            CompletionShell::Zsh => format!("if (( $+functions[compdef] )); then\n{code}\nfi\n"),
+            _ => code,
+        };
+    }
+    super::write_stdout(&text)
 }
