@@ -33,6 +33,8 @@ pub enum Command {
     Exec(ExecArgs),
     /// Print TARGET's credentials as credential_process JSON (for `credential_process =` in ~/.aws/config)
     CredentialProcess(AssumeArgs),
+    /// Sign in to the AWS console with TARGET's credentials (no TARGET: this shell's)
+    Console(ConsoleArgs),
     /// Print the shell integration: a `stsenv` function and an expiry hook
     Init(InitArgs),
     /// Print shell completions
@@ -98,6 +100,24 @@ pub struct ExecArgs {
     /// The command and its arguments (after `--` when they start with a dash)
     #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub assume: AssumeArgs,
+    /// Print the login URL on stdout instead of opening a browser (it holds a sign-in token)
+    #[arg(long)]
+    pub print: bool,
+    /// The console page to land on (a full URL)
+    #[arg(long, value_name = "URL", conflicts_with = "service")]
+    pub destination: Option<String>,
+    /// The console of one service, e.g. s3, ec2, cloudwatch
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// The Issuer shown when the console session ends [default: stsenv]
+    #[arg(long, value_name = "NAME")]
+    pub issuer: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -4,6 +4,7 @@
 //! [`obtain`] (runs the plan: [`cache`], [`mfa`], [`sts`]) → [`vars`] → [`render`] shell code.
 //! [`cmd`] has one file per subcommand; `shell/` holds the shell integration scripts.
 
+pub mod browser;
 pub mod cache;
 pub mod cli;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod obtain;
 pub mod plan;
 pub mod profile;
 pub mod render;
+pub mod signin;
 pub mod source;
 pub mod sts;
 pub mod vars;

@@ -3,6 +3,7 @@
 mod assume;
 mod cache;
 mod completions;
+mod console;
 mod credential_process;
 mod exec;
 mod init;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Login(args) => login::run(&args),
         Command::Exec(args) => exec::run(&args),
         Command::CredentialProcess(args) => credential_process::run(&args),
+        Command::Console(args) => console::run(&args),
         Command::Completions { shell } => completions::run(shell),
         Command::Status(args) => status::run(&args),
         Command::Cache { action } => cache::run(&action),

@@ -7,7 +7,7 @@ use super::token::{Token, format_time};
 use crate::creds::now;
 use crate::error::{Error, Result, q};
 use aws_sdk_ssooidc::error::{ProvideErrorMetadata, SdkError};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -136,7 +136,7 @@ pub fn device_flow(session: &SsoSession, previous: Option<&Token>, no_browser: b
         session.start_url
     ));
     if !no_browser {
-        open_browser(url);
+        crate::browser::open(url);
     }
 
     let deadline = Instant::now() + Duration::from_secs(auth.expires_in().max(1) as u64);
@@ -198,29 +198,5 @@ fn tell(text: &str) {
             let _ = tty.write_all(text.as_bytes());
         }
         Err(_) => eprint!("{text}"),
-    }
-}
-
-/// `$BROWSER`, else xdg-open / open when there is a display to open it on. Failing to
-/// open one is not an error: the URL is on the screen.
-fn open_browser(url: &str) {
-    let from_env = std::env::var("BROWSER").ok().filter(|b| !b.is_empty());
-    let graphical = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    let program = from_env.or_else(|| {
-        let candidate = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
-        (graphical || cfg!(target_os = "macos")).then(|| candidate.to_owned())
-    });
-    let Some(program) = program else { return };
-    let Ok(words) = shell_words::split(&program) else { return };
-    let Some((cmd, args)) = words.split_first() else { return };
-    let spawned = std::process::Command::new(cmd)
-        .args(args)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if spawned.is_err() && std::io::stderr().is_terminal() {
-        eprintln!("stsenv: could not start {}; open the URL yourself", q(cmd));
     }
 }

@@ -1,0 +1,24 @@
+//! Opening a URL in the user's browser: `$BROWSER`, else xdg-open / open when there is a
+//! display to open it on.
+
+use crate::error::q;
+use std::process::{Command, Stdio};
+
+/// Whether a browser was started. Failing to start one is for the caller to report.
+pub fn open(url: &str) -> bool {
+    let from_env = std::env::var("BROWSER").ok().filter(|b| !b.is_empty());
+    let graphical = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let program = from_env.or_else(|| {
+        let candidate = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+        (graphical || cfg!(target_os = "macos")).then(|| candidate.to_owned())
+    });
+    let Some(program) = program else { return false };
+    let Ok(words) = shell_words::split(&program) else { return false };
+    let Some((cmd, args)) = words.split_first() else { return false };
+    let started =
+        Command::new(cmd).args(args).arg(url).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+    if started.is_err() {
+        eprintln!("stsenv: could not start {}", q(cmd));
+    }
+    started.is_ok()
+}
