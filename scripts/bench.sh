@@ -121,6 +121,37 @@ if cli:
     cp = med["stsenv credential-process P, cache hit"]
     print(f"stsenv credential-process cache hit = 1/{cli / cp:.0f} of aws configure export-credentials.")
 PY
+# Scale: the same commands with 5,000 SSO-style profiles (aws-sso-util style) in the config.
+big=$work/big
+mkdir -p "$big/.aws"
+cp "$HOME/.aws/credentials" "$big/.aws/"
+{
+    cat "$HOME/.aws/config"
+    for i in $(seq -w 0 4999); do
+        printf '\n[profile acct%s-AdministratorAccess]\nsso_session = corp\nsso_account_id = 10000000%s\nsso_role_name = AdministratorAccess\nregion = us-east-1\n' "$i" "$i"
+    done
+} >"$big/.aws/config"
+sleep 2.1 # a file younger than 2 s is never remembered (see src/memo.rs)
+HOME=$big "$stsenv" assume $profile --token-code 123456 --shell bash >/dev/null
+HOME=$big "$stsenv" profiles >/dev/null
+"$stsenv" profiles >/dev/null
+echo
+echo "| with 5,000 profiles ($(stat -c %s "$big/.aws/config" | awk '{printf "%.0f KB", $1 / 1000}') config) | seed-sized config | 5,000 profiles | ratio | peak RSS (5,000) |"
+echo "|---|---:|---:|---:|---:|"
+for row in "stsenv assume, cache hit|$stsenv assume $profile --shell bash" \
+    "stsenv profiles|$stsenv profiles" \
+    "completion of profile names|env COMPLETE=bash _CLAP_COMPLETE_INDEX=2 $stsenv -- stsenv assume acct"; do
+    name=${row%%|*}
+    cmd=${row#*|}
+    hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/small.json" "$cmd" >/dev/null 2>&1
+    HOME=$big hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/bigrun.json" "$cmd" >/dev/null 2>&1
+    # shellcheck disable=SC2086 # the command is split into words on purpose
+    rss=$(HOME=$big /usr/bin/time -f '%M' $cmd 2>&1 >/dev/null | tail -n 1)
+    "$venv/bin/python" -c "import json,sys; a=json.load(open(sys.argv[1]))['results'][0]['median']*1000; b=json.load(open(sys.argv[2]))['results'][0]['median']*1000; print(f'| {sys.argv[3]} | {a:.2f} ms | {b:.2f} ms | {b/a:.2f}× | {int(sys.argv[4])/1024:.1f} MiB |')" \
+        "$work/small.json" "$work/bigrun.json" "$name" "$rss"
+done
+echo
+
 # What `stsenv init` adds to a shell's start-up (one process, completions included).
 for sh in bash zsh fish; do
     case $sh in

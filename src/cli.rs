@@ -258,12 +258,12 @@ fn parse_duration(text: &str) -> Result<u32, String> {
 fn profile_completer() -> clap_complete::engine::ArgValueCompleter {
     clap_complete::engine::ArgValueCompleter::new(|current: &std::ffi::OsStr| {
         let current = current.to_string_lossy();
-        crate::profile::Profiles::load("default")
-            .map(|p| {
-                p.names()
+        crate::profile::names_remembered()
+            .map(|names| {
+                names
                     .into_iter()
                     .filter(|n| n.starts_with(current.as_ref()))
-                    .map(|n| clap_complete::CompletionCandidate::new(n.to_owned()))
+                    .map(clap_complete::CompletionCandidate::new)
                     .collect()
             })
             .unwrap_or_default()

@@ -14,6 +14,7 @@ pub mod credentials_file;
 pub mod creds;
 pub mod duration;
 pub mod error;
+pub mod memo;
 pub mod mfa;
 pub mod obtain;
 pub mod plan;

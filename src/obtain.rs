@@ -22,6 +22,8 @@ pub struct Obtained {
     pub creds: Credentials,
     /// The cache entry of the final step, which direnv watches.
     pub cache_file: Option<PathBuf>,
+    /// Its key, for the memo (`memo`).
+    pub cache_key: Option<String>,
 }
 
 pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
@@ -36,16 +38,18 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
     let Some(last) = keys.len().checked_sub(1) else {
         // No STS step: the source's own credentials (temporary keys in a profile, SSO).
         let creds = plan.source.credentials(&fetch).map_err(|e| e.profile(&plan.label))?;
-        let cache_file = plan.source.cache_key().filter(|_| opts.cache != Mode::Off).map(|k| cache.path(&k));
+        let cache_key = plan.source.cache_key().filter(|_| opts.cache != Mode::Off);
+        let cache_file = cache_key.as_ref().map(|k| cache.path(k));
         if creds.session_token.is_none() {
             // Long-term keys from a credential_process: export a session, never the keys.
             let sts = Sts::new(plan.region.as_deref(), plan.endpoint.as_deref())?;
             let session = sts.session_token(&creds, SESSION_FOR_LONG_TERM, None).map_err(|e| e.profile(&plan.label))?;
-            return Ok(Obtained { creds: session, cache_file: None });
+            return Ok(Obtained { creds: session, cache_file: None, cache_key: None });
         }
-        return Ok(Obtained { creds, cache_file });
+        return Ok(Obtained { creds, cache_file, cache_key });
     };
-    let cache_file = (opts.cache != Mode::Off).then(|| cache.path(&keys[last]));
+    let cache_key = (opts.cache != Mode::Off).then(|| keys[last].clone());
+    let cache_file = cache_key.as_ref().map(|k| cache.path(k));
     let reusable = |i: usize| match opts.cache {
         Mode::Use => cache.fresh(&keys[i]),
         Mode::Refresh if i < last => cache.fresh(&keys[i]),
@@ -96,7 +100,7 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
             eprintln!("stsenv: warning: {e}");
         }
     }
-    Ok(Obtained { creds, cache_file })
+    Ok(Obtained { creds, cache_file, cache_key })
 }
 
 /// Runs one STS step with `creds`; returns the new credentials, the profile they belong to

@@ -6,6 +6,9 @@ use crate::plan::{self, Plan, Request};
 use crate::profile::{self, Profiles};
 
 pub fn run(args: &AssumeArgs) -> Result<()> {
+    if super::print_remembered(&args.common)? {
+        return Ok(());
+    }
     let (plan, profiles) = plan(args, "assume")?;
     super::deliver(&plan, &args.common, &profiles)
 }

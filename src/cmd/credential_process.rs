@@ -9,13 +9,17 @@ use crate::error::Result;
 const MIN_LEFT: u32 = 15 * 60;
 
 pub fn run(args: &AssumeArgs) -> Result<()> {
-    let (plan, _) = super::assume::plan(args, "credential-process")?;
+    let cache = crate::cache::Cache::open()?.at_least(MIN_LEFT);
+    if let Some((_, got)) = super::remembered(&cache, &args.common) {
+        return super::write_stdout(&crate::render::credential_process_json(&got.creds));
+    }
+    let (plan, profiles) = super::assume::plan(args, "credential-process")?;
     let common = &args.common;
     if common.dry_run {
         eprintln!("{plan}");
         return Ok(());
     }
-    let cache = crate::cache::Cache::open()?.at_least(MIN_LEFT);
     let got = super::obtain_for(&plan, common, &cache)?;
+    super::remember(&cache, &plan, &profiles, &got, common);
     super::write_stdout(&crate::render::credential_process_json(&got.creds))
 }

@@ -14,22 +14,33 @@ use std::process::Command;
 pub const CLEARED: [&str; 3] = ["AWS_CREDENTIAL_FILE", "AWS_SDK_LOAD_CONFIG", "AWS_SECURITY_TOKEN"];
 
 pub fn run(args: &ExecArgs) -> Result<()> {
-    let (plan, profiles) = super::assume::plan(&args.assume, "exec")?;
     let common = &args.assume.common;
+    let (program, rest) = command(&args.command);
+    let cache = crate::cache::Cache::open()?;
+    if !args.server
+        && let Some((resolved, got)) = super::remembered(&cache, common)
+    {
+        return Err(exec(&program, rest, &super::remembered_changes(&resolved, &got)));
+    }
+    let (plan, profiles) = super::assume::plan(&args.assume, "exec")?;
     if common.dry_run {
         eprintln!("{plan}");
         return Ok(());
     }
-    let (program, rest) = command(&args.command);
     if args.server {
         return server::run(&plan, common, &profiles, &program, rest);
     }
-    let cache = crate::cache::Cache::open()?;
     let got = super::obtain_for(&plan, common, &cache)?;
-    let mut child = Command::new(&program);
-    child.args(rest);
-    apply(&super::changes(&plan, &got, &profiles), &mut child);
-    Err(exec_failed(&program, child.exec()))
+    super::remember(&cache, &plan, &profiles, &got, common);
+    Err(exec(&program, rest, &super::changes(&plan, &got, &profiles)))
+}
+
+/// Replaces stsenv with the command; returns only when that failed.
+fn exec(program: &str, args: &[String], changes: &Changes) -> Error {
+    let mut child = Command::new(program);
+    child.args(args);
+    apply(changes, &mut child);
+    exec_failed(program, child.exec())
 }
 
 /// COMMAND, or the user's shell.

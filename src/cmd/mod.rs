@@ -17,6 +17,7 @@ mod unset;
 
 use crate::cli::{Cli, Command, Common};
 use crate::error::Result;
+use crate::memo;
 use crate::obtain::{self, Options};
 use crate::plan::Plan;
 use crate::profile::Profiles;
@@ -55,6 +56,7 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
     }
     let cache = crate::cache::Cache::open()?;
     let got = obtain_for(plan, common, &cache)?;
+    remember(&cache, plan, profiles, &got, common);
     if let Some(section) = &common.write_profile {
         crate::credentials_file::write(&profiles.credentials_file, section, &got.creds, common.force, &cache)?;
         let until =
@@ -65,6 +67,69 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
     print(common.shell.get(), &changes(plan, &got, profiles))
 }
 
+/// A cache hit with no resolution: what the memo says this command line resolves to, when
+/// its cache entry is fresh. `None` sends the command down the whole path.
+fn remembered(cache: &crate::cache::Cache, common: &Common) -> Option<(memo::Resolved, obtain::Obtained)> {
+    if common.dry_run || common.cache_mode() != crate::cache::Mode::Use || common.write_profile.is_some() {
+        return None;
+    }
+    let resolved: memo::Resolved = memo::lookup(cache, "resolve", &command_line())?;
+    let creds = cache.fresh(&resolved.key)?;
+    let got =
+        obtain::Obtained { creds, cache_file: Some(cache.path(&resolved.key)), cache_key: Some(resolved.key.clone()) };
+    Some((resolved, got))
+}
+
+/// Remembers what this command line resolved to, when the answer is a cache entry and did
+/// not depend on keys in the environment (which the memo does not see).
+fn remember(cache: &crate::cache::Cache, plan: &Plan, profiles: &Profiles, got: &obtain::Obtained, common: &Common) {
+    let from_env = matches!(plan.source, crate::source::Source::Environment { .. })
+        || matches!(&plan.source, crate::source::Source::WebIdentity(w) if w.profile.is_none());
+    let (Some(key), false, false) = (&got.cache_key, from_env, common.dry_run) else { return };
+    let resolved = memo::Resolved {
+        key: key.clone(),
+        label: plan.label.clone(),
+        region: plan.region.clone(),
+        config_profile: config_profile(plan, profiles).map(str::to_owned),
+        request: shell_words::join(plan.request.words()),
+    };
+    memo::store(cache, "resolve", &command_line(), resolved);
+}
+
+/// The arguments, less what never changes a resolution (a one-time MFA code).
+fn command_line() -> Vec<String> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--token-code") {
+        args.drain(i..(i + 2).min(args.len()));
+    }
+    args.retain(|a| !a.starts_with("--token-code="));
+    args
+}
+
+/// Prints a remembered hit (`assume`, `session`): true when done.
+fn print_remembered(common: &Common) -> Result<bool> {
+    if std::io::stdout().is_terminal() {
+        return Ok(false);
+    }
+    let cache = crate::cache::Cache::open()?;
+    let Some((resolved, got)) = remembered(&cache, common) else { return Ok(false) };
+    print(common.shell.get(), &remembered_changes(&resolved, &got))?;
+    Ok(true)
+}
+
+fn remembered_changes(resolved: &memo::Resolved, got: &obtain::Obtained) -> vars::Changes {
+    let session = vars::Session {
+        label: &resolved.label,
+        creds: &got.creds,
+        region: resolved.region.as_deref(),
+        config_profile: resolved.config_profile.as_deref(),
+        request: Some(resolved.request.clone()),
+    };
+    let mut changes = vars::session(&session, &vars::real_env);
+    changes.watch.clone_from(&got.cache_file);
+    changes
+}
+
 /// Runs the plan with the command line's cache and prompt options.
 fn obtain_for(plan: &Plan, common: &Common, cache: &crate::cache::Cache) -> Result<obtain::Obtained> {
     let options =
@@ -72,11 +137,14 @@ fn obtain_for(plan: &Plan, common: &Common, cache: &crate::cache::Cache) -> Resu
     obtain::obtain(plan, &options, cache)
 }
 
+/// The profile a fish universal AWS_PROFILE is shadowed with: one that exists.
+fn config_profile<'a>(plan: &'a Plan, profiles: &Profiles) -> Option<&'a str> {
+    if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile() }
+}
+
 /// The variables for the credentials a plan obtained.
 fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> vars::Changes {
-    // The profile a fish universal AWS_PROFILE is shadowed with: one that exists.
-    let config_profile =
-        if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile() };
+    let config_profile = config_profile(plan, profiles);
     let session = vars::Session {
         label: &plan.label,
         creds: &got.creds,

@@ -1,10 +1,9 @@
 //! `stsenv profiles`: the profile names, one a line (for scripts and completions).
 
 use crate::error::Result;
-use crate::profile::{self, Profiles};
+use crate::profile;
 
 pub fn run() -> Result<()> {
-    let profiles = Profiles::load(&profile::default_profile())?;
-    let text: String = profiles.names().iter().map(|n| format!("{n}\n")).collect();
+    let text: String = profile::names_remembered()?.iter().map(|n| format!("{n}\n")).collect();
     super::write_stdout(&text)
 }

@@ -6,6 +6,9 @@ use crate::plan::{self, Request};
 use crate::profile::{self, Profiles};
 
 pub fn run(args: &SessionArgs) -> Result<()> {
+    if super::print_remembered(&args.common)? {
+        return Ok(());
+    }
     let name = args.profile.clone().unwrap_or_else(profile::default_profile);
     let profiles = Profiles::load(&name)?;
     let common = &args.common;
