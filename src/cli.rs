@@ -32,7 +32,7 @@ pub enum Command {
     /// Run a command with TARGET's credentials in its environment (no COMMAND: $SHELL)
     Exec(ExecArgs),
     /// Print TARGET's credentials as credential_process JSON (for `credential_process =` in ~/.aws/config)
-    CredentialProcess(AssumeArgs),
+    CredentialProcess(CredentialProcessArgs),
     /// Sign in to the AWS console with TARGET's credentials (no TARGET: this shell's)
     Console(ConsoleArgs),
     /// Print the shell integration: a `stsenv` function and an expiry hook
@@ -100,6 +100,16 @@ pub struct ExecArgs {
     /// The command and its arguments (after `--` when they start with a dash)
     #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CredentialProcessArgs {
+    #[command(flatten)]
+    pub assume: AssumeArgs,
+    /// Instead: add `[profile NAME]` with `credential_process = stsenv credential-process TARGET …`
+    /// to the config file (only that section changes)
+    #[arg(long, value_name = "NAME")]
+    pub write_config: Option<String>,
 }
 
 #[derive(Args, Debug)]

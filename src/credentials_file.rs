@@ -1,5 +1,7 @@
-//! `--write-profile`: put temporary credentials into one section of `~/.aws/credentials`
-//! and keep every other byte — comments, order, blank lines, CRLF, a missing final newline.
+//! Writing one section of a profile file and keeping every other byte — comments, order,
+//! blank lines, CRLF, a missing final newline: `--write-profile` puts temporary credentials
+//! into `~/.aws/credentials`, `credential-process --write-config` a `credential_process`
+//! line into `~/.aws/config`. Atomic, locked, the file's mode kept.
 
 use crate::cache::{Cache, write_atomic};
 use crate::creds::{Credentials, rfc3339};
@@ -18,6 +20,44 @@ const OWNED: [&str; 5] = [
 
 pub fn write(path: &Path, section: &str, creds: &Credentials, force: bool, cache: &Cache) -> Result<()> {
     check_name(section)?;
+    write_with(path, cache, |text| edit(text, section, creds, force))
+}
+
+/// Sets `credential_process = COMMAND` in `[profile NAME]` of the config file. A section
+/// that gets its credentials some other way is not touched.
+pub fn write_credential_process(path: &Path, name: &str, command: &str, cache: &Cache) -> Result<()> {
+    check_name(name)?;
+    let section = if name == "default" { "default".to_owned() } else { format!("profile {name}") };
+    let line = format!("credential_process = {}", checked(command)?);
+    write_with(path, cache, |text| {
+        edit_section(text, &section, &[line.clone()], &["credential_process"], |body, header_line| {
+            let other = body.iter().find_map(|l| key(l).filter(|k| SOURCE_KEYS.contains(k)));
+            match other {
+                Some(k) => Err(Error::new(format!("[{section}] already gets credentials from {k}; not changing it"))
+                    .at(Some((std::path::PathBuf::new(), header_line)))
+                    .hint("choose another profile name for --write-config")),
+                None => Ok(()),
+            }
+        })
+    })
+}
+
+/// Keys that give a profile its credentials.
+const SOURCE_KEYS: [&str; 9] = [
+    "aws_access_key_id",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "web_identity_token_file",
+    "sso_session",
+    "sso_start_url",
+    "sso_account_id",
+    "sso_role_name",
+];
+
+/// Reads `path`, applies `change` to its text and writes the result back atomically, keeping
+/// the mode, under a lock against other stsenv processes.
+fn write_with(path: &Path, cache: &Cache, change: impl Fn(&str) -> Result<String>) -> Result<()> {
     // A dotfiles-managed symlink stays a symlink: write the file it points to.
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     let _lock = cache.lock(&Cache::key("credentials-file", &path.to_string_lossy()))?;
@@ -36,14 +76,13 @@ pub fn write(path: &Path, section: &str, creds: &Credentials, force: bool, cache
         }
         Err(e) => return Err(Error::new(format!("cannot read {}: {e}", path.display()))),
     };
-    let updated = edit(&text, section, creds, force).map_err(|e| e.in_file(&path))?;
+    let updated = change(&text).map_err(|e| e.in_file(&path))?;
     write_atomic(&path, updated.as_bytes(), Some(mode))
 }
 
 /// The new file text: `[section]`'s owned keys replaced (later duplicate `[section]`s
 /// folded away, since botocore rejects duplicates), or a new section appended.
 pub fn edit(text: &str, section: &str, creds: &Credentials, force: bool) -> Result<String> {
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut keys = vec![
         format!("aws_access_key_id = {}", checked(&creds.access_key_id)?),
         format!("aws_secret_access_key = {}", checked(&creds.secret_access_key)?),
@@ -55,26 +94,43 @@ pub fn edit(text: &str, section: &str, creds: &Credentials, force: bool) -> Resu
         keys.push(format!("x_security_token_expires = {}", rfc3339(at)));
     }
 
+    edit_section(text, section, &keys, &OWNED, |body, header_line| {
+        let long_term = body.iter().any(|l| key(l) == Some("aws_access_key_id"))
+            && !body.iter().any(|l| key(l) == Some("aws_session_token"));
+        if long_term && !force {
+            return Err(Error::new(format!(
+                "[{section}] holds long-term keys (no aws_session_token); not overwriting them"
+            ))
+            .at(Some((std::path::PathBuf::new(), header_line)))
+            .hint("choose another --write-profile name, or pass --force"));
+        }
+        Ok(())
+    })
+}
+
+/// The new text: `[section]`'s `owned` keys replaced by `keys` (later duplicate `[section]`s
+/// folded away, since botocore rejects duplicates), or a new section appended. `guard` sees
+/// the existing section's lines and its header's line number first, and may refuse.
+fn edit_section(
+    text: &str,
+    section: &str,
+    keys: &[String],
+    owned_keys: &[&str],
+    guard: impl Fn(&[&str], usize) -> Result<()>,
+) -> Result<String> {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let headers: Vec<(usize, Option<String>)> =
         lines.iter().enumerate().filter_map(|(i, l)| header(l).map(|h| (i, h))).collect();
     let mut ours = headers.iter().enumerate().filter(|(_, (_, name))| name.as_deref() == Some(section));
     let Some((first, &(start, _))) = ours.next() else {
-        return Ok(append(text, section, &keys, newline));
+        return Ok(append(text, section, keys, newline));
     };
     let end_of = |h: usize| headers.get(h + 1).map_or(lines.len(), |(i, _)| *i);
     let body = &lines[start + 1..end_of(first)];
-    let long_term = body.iter().any(|l| key(l) == Some("aws_access_key_id"))
-        && !body.iter().any(|l| key(l) == Some("aws_session_token"));
-    if long_term && !force {
-        return Err(Error::new(format!(
-            "[{section}] holds long-term keys (no aws_session_token); not overwriting them"
-        ))
-        .at(Some((std::path::PathBuf::new(), start + 1)))
-        .hint("choose another --write-profile name, or pass --force"));
-    }
+    guard(body, start + 1)?;
 
-    let owned = |line: &str| key(line).is_some_and(|k| OWNED.contains(&k));
+    let owned = |line: &str| key(line).is_some_and(|k| owned_keys.contains(&k));
     let block: String = keys.iter().map(|k| format!("{k}{newline}")).collect();
     let duplicates: Vec<(usize, usize)> = ours.map(|(h, &(i, _))| (i, end_of(h))).collect();
     let mut out = String::with_capacity(text.len() + block.len());

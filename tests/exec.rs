@@ -201,3 +201,43 @@ fn credential_process_serves_the_cli_and_boto3_with_one_sts_call_for_many() {
         assert!(text(&out.stderr).contains("loop forever"), "{target}: {}", text(&out.stderr));
     }
 }
+
+#[test]
+fn write_config_adds_one_profile_and_keeps_every_other_byte() {
+    let aws = aws_v2();
+    let home = Home::seeds(&moto().url);
+    let config = home.aws_file("config");
+    let before = format!("# my settings\r\n{}", CONFIG.replace('\n', "\r\n"));
+    std::fs::write(&config, &before).unwrap();
+    assert!(
+        home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success()
+    );
+    let out = home.stsenv(&["credential-process", "s3FullforAssumeRole", "--write-config", "ide"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after = std::fs::read_to_string(&config).unwrap();
+    assert!(after.starts_with(&before), "bytes before the new section changed");
+    let line = format!("credential_process = {} credential-process -- s3FullforAssumeRole", bin().display());
+    assert!(after.ends_with(&format!("[profile ide]\r\n{line}\r\n")), "{after:?}");
+    let out = home
+        .command(&aws)
+        .args([
+            "--endpoint-url",
+            &moto().url,
+            "--region",
+            "us-east-1",
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "ide",
+        ])
+        .args(["--query", "Arn", "--output", "text"])
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).contains("assumed-role/s3FullforAssumeRole/alice"), "{}", text(&out.stderr));
+
+    // A profile that already gets credentials another way is left alone.
+    let out = home.stsenv(&["credential-process", "readonly", "--write-config", "s3FullforAssumeRole"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already gets credentials from role_arn"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), after);
+}

@@ -1,14 +1,18 @@
 //! `stsenv credential-process TARGET [assume options]`: the credential_process JSON (Version 1)
 //! on stdout, for `credential_process = stsenv credential-process TARGET` in ~/.aws/config.
 
-use crate::cli::AssumeArgs;
+use crate::cli::CredentialProcessArgs;
 use crate::error::Result;
 
 /// The SDKs refresh within 15 minutes of expiry (botocore's advisory window): credentials
 /// handed out with less would be asked for again at once.
 const MIN_LEFT: u32 = 15 * 60;
 
-pub fn run(args: &AssumeArgs) -> Result<()> {
+pub fn run(args: &CredentialProcessArgs) -> Result<()> {
+    if let Some(name) = &args.write_config {
+        return write_config(args, name);
+    }
+    let args = &args.assume;
     let cache = crate::cache::Cache::open()?.at_least(MIN_LEFT);
     if let Some((_, got)) = super::remembered(&cache, &args.common) {
         return super::write_stdout(&crate::render::credential_process_json(&got.creds));
@@ -22,4 +26,18 @@ pub fn run(args: &AssumeArgs) -> Result<()> {
     let got = super::obtain_for(&plan, common, &cache)?;
     super::remember(&cache, &plan, &profiles, &got, common);
     super::write_stdout(&crate::render::credential_process_json(&got.creds))
+}
+
+/// `--write-config NAME`: the one-line profile that runs stsenv for TARGET, by its full path
+/// (IDEs started from a desktop often lack ~/.cargo/bin in PATH).
+fn write_config(args: &CredentialProcessArgs, name: &str) -> Result<()> {
+    let (plan, profiles) = super::assume::plan(&args.assume, "credential-process")?;
+    let exe = std::env::current_exe()?;
+    let mut words = vec![exe.to_string_lossy().into_owned(), "credential-process".to_owned()];
+    words.extend(plan.request.words().into_iter().skip(1));
+    let command = shell_words::join(words);
+    let cache = crate::cache::Cache::open()?;
+    crate::credentials_file::write_credential_process(&profiles.config_file, name, &command, &cache)?;
+    eprintln!("stsenv: wrote [profile {name}] to {}: credential_process = {command}", profiles.config_file.display());
+    Ok(())
 }
