@@ -101,6 +101,12 @@ impl Cache {
         self.dir.join(format!("{key}.json"))
     }
 
+    /// A file touched whenever `key` gets new credentials and kept by `clear`: what direnv
+    /// watches, so a renewal in another terminal reloads it and a cleared cache does not.
+    pub fn stamp(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.renewed"))
+    }
+
     /// The credentials under `key` if they have more than the margin left. A missing,
     /// corrupt or foreign entry is a miss, never an error.
     pub fn fresh(&self, key: &str) -> Option<Credentials> {
@@ -114,7 +120,8 @@ impl Cache {
         let entry =
             Entry { version: VERSION, profile: profile.to_owned(), what: what.to_owned(), creds: creds.clone() };
         let json = serde_json::to_vec(&entry).map_err(|e| Error::new(e.to_string()))?;
-        write_atomic(&self.path(key), &json, None)
+        write_atomic(&self.path(key), &json, None)?;
+        write_atomic(&self.stamp(key), b"", None)
     }
 
     /// Waits (bounded) for the lock of `key`; dropping the guard releases it.
@@ -142,6 +149,16 @@ impl Cache {
         let paths: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
         for path in &paths {
             let is_json = path.extension().is_some_and(|x| x == "json");
+            if path.extension().is_some_and(|x| x == "renewed") {
+                // Kept, so direnv sees no change; gone once older than any credentials.
+                let old = fs::metadata(path).and_then(|m| m.modified()).is_ok_and(|t| {
+                    t.elapsed().is_ok_and(|age| age > Duration::from_secs(2 * 129_600))
+                });
+                if old {
+                    let _ = fs::remove_file(path);
+                }
+                continue;
+            }
             let matches = match profile {
                 None => true,
                 Some(p) => is_json && read_entry(path).is_some_and(|e| e.profile == p),

@@ -20,7 +20,7 @@ pub struct Options<'a> {
 
 pub struct Obtained {
     pub creds: Credentials,
-    /// The cache entry of the final step, which direnv watches.
+    /// The cache entry of the final step (direnv watches its `.renewed` stamp).
     pub cache_file: Option<PathBuf>,
     /// Its key, for the memo (`memo`).
     pub cache_key: Option<String>,

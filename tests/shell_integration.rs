@@ -280,9 +280,13 @@ fn direnv_loads_unloads_expires_and_renews() {
     assert!(out.contains("direnv: loading"), "direnv did not reload after the renewal: {out}");
     assert!(key(&out).starts_with("ASIA") && key(&out) != key(&first), "{first} / {out}");
 
+    // Clearing the cache is not a renewal: direnv does not reload (and so does not prompt).
+    std::thread::sleep(Duration::from_millis(1100));
+    let out = sh.run("stsenv cache clear") + &sh.run("true");
+    assert!(!out.contains("direnv: loading") && !out.contains("Enter MFA code"), "{out}");
+
     // Expiry with no MFA session left to renew from: the credentials do not survive, and
-    // nothing prompts. (Only the MFA session goes: the entry direnv watches stays put.)
-    sh.run("stsenv cache clear default");
+    // nothing prompts.
     let out = sh.run(&seconds_from_now("bash", -1)) + &sh.run("echo \"KEY=[${AWS_ACCESS_KEY_ID-}]\"");
     assert!(out.contains("expired and were removed") && out.contains("KEY=[]"), "{out}");
     assert!(!out.contains("Enter MFA code"), "{out}");

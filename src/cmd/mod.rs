@@ -126,7 +126,7 @@ fn remembered_changes(resolved: &memo::Resolved, got: &obtain::Obtained) -> vars
         request: Some(resolved.request.clone()),
     };
     let mut changes = vars::session(&session, &vars::real_env);
-    changes.watch.clone_from(&got.cache_file);
+    changes.watch = got.cache_file.as_ref().map(|f| f.with_extension("renewed"));
     changes
 }
 
@@ -153,7 +153,7 @@ fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> vars::Ch
         request: Some(shell_words::join(plan.request.words())),
     };
     let mut changes = vars::session(&session, &vars::real_env);
-    changes.watch.clone_from(&got.cache_file);
+    changes.watch = got.cache_file.as_ref().map(|f| f.with_extension("renewed"));
     changes
 }
 
