@@ -151,9 +151,9 @@ impl Cache {
             let is_json = path.extension().is_some_and(|x| x == "json");
             if path.extension().is_some_and(|x| x == "renewed") {
                 // Kept, so direnv sees no change; gone once older than any credentials.
-                let old = fs::metadata(path).and_then(|m| m.modified()).is_ok_and(|t| {
-                    t.elapsed().is_ok_and(|age| age > Duration::from_secs(2 * 129_600))
-                });
+                let old = fs::metadata(path)
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > Duration::from_secs(2 * 129_600)));
                 if old {
                     let _ = fs::remove_file(path);
                 }

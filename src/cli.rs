@@ -50,7 +50,7 @@ pub enum Command {
         action: CacheAction,
     },
     /// List the profile names in the AWS config files
-    Profiles,
+    Profiles(ProfilesArgs),
 }
 
 impl Command {
@@ -88,6 +88,13 @@ pub struct RenewArgs {
     pub no_prompt: bool,
     #[command(flatten)]
     pub shell: ShellArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ProfilesArgs {
+    /// With where each profile's credentials come from (keys, role, SSO sign-in, …)
+    #[arg(long, short)]
+    pub long: bool,
 }
 
 #[derive(Args, Debug)]

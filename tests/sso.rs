@@ -154,6 +154,12 @@ fn sso_profiles_eval_in_every_shell_and_roles_chain_on_them_at_moto() {
     assert!(list.contains("SSO role 'Developer' in account 123456789012"), "{list}");
     assert!(list.contains("SSO session 'corp': token valid") && list.contains("not refreshable"), "{list}");
     assert!(!list.contains("valid-corp"), "the token in the list: {list}");
+    let long = text(&home.stsenv(&["profiles", "--long"]).stdout);
+    assert!(
+        long.contains("dev\tSSO role 'Developer' in account 123456789012") && long.contains("token valid"),
+        "{long}"
+    );
+    assert!(long.contains("ssochain2\trole s3FullforAssumeRole -> ReadOnly from SSO role 'Developer'"), "{long}");
     let status = home.shell("bash", "eval \"$(stsenv assume dev)\" && stsenv status");
     let status = text(&status.stdout);
     assert!(status.contains("profile:  'dev'") && status.contains("sign-in:  SSO session 'corp'"), "{status}");

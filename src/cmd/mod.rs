@@ -38,7 +38,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Completions { shell } => completions::run(shell),
         Command::Status(args) => status::run(&args),
         Command::Cache { action } => cache::run(&action),
-        Command::Profiles => profiles::run(),
+        Command::Profiles(args) => profiles::run(&args),
         Command::Renew(args) => renew::run(&args),
     }
 }
