@@ -30,7 +30,7 @@ pub fn write_credential_process(path: &Path, name: &str, command: &str, cache: &
     let section = if name == "default" { "default".to_owned() } else { format!("profile {name}") };
     let line = format!("credential_process = {}", checked(command)?);
     write_with(path, cache, |text| {
-        edit_section(text, &section, &[line.clone()], &["credential_process"], |body, header_line| {
+        edit_section(text, &section, std::slice::from_ref(&line), &["credential_process"], |body, header_line| {
             let other = body.iter().find_map(|l| key(l).filter(|k| SOURCE_KEYS.contains(k)));
             match other {
                 Some(k) => Err(Error::new(format!("[{section}] already gets credentials from {k}; not changing it"))
