@@ -156,8 +156,10 @@ fn edit_section(
             written = true;
         }
     }
-    // Keep a missing final newline missing.
-    if !text.is_empty() && !text.ends_with('\n') && out.ends_with(newline) {
+    // Keep a missing final newline missing — unless the last line was in a folded duplicate:
+    // then the line now last keeps the newline it had.
+    let last_folded = duplicates.iter().any(|&(from, to)| (from..to).contains(&(lines.len() - 1)));
+    if !text.is_empty() && !text.ends_with('\n') && out.ends_with(newline) && !last_folded {
         out.truncate(out.len() - newline.len());
     }
     Ok(out)

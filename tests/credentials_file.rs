@@ -166,3 +166,73 @@ fn twenty_concurrent_writers_lose_nothing() {
     }
     assert!(botocore_reads(&home, "s19").ends_with("True"));
 }
+
+/// Generated files — comments, CRLF, odd whitespace, unicode, duplicate `[mfa]` sections, no
+/// final newline — keep every byte outside `[mfa]`, and botocore reads every result.
+#[test]
+fn generated_files_keep_every_byte_outside_the_section() {
+    let mut seed = 0x0123_4567_89ab_cdef_u64;
+    let mut rand = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let creds = stsenv::creds::Credentials {
+        access_key_id: "ASIANEW".into(),
+        secret_access_key: "new/secret+key=".into(),
+        session_token: Some("newtoken".into()),
+        expires_at: Some(2_000_000_000),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for n in 0..300 {
+        let newline = if rand(3) == 0 { "\r\n" } else { "\n" };
+        let mut sections = vec!["default", "other", "prod ü", "x"];
+        let mfa_count = rand(3); // none, one, or a duplicate
+        for _ in 0..mfa_count {
+            sections.insert(rand(sections.len() + 1), "mfa");
+        }
+        let mut text = String::new();
+        if rand(2) == 0 {
+            text += &format!("# generated file {n} — ünïcode ✓{newline}");
+        }
+        for section in &sections {
+            // botocore does not trim `[ mfa ]` (the Rust SDK does): pad only the others.
+            let pad = if *section == "mfa" { "" } else { [" ", "", "\t"][rand(3)] };
+            text += &format!("[{pad}{section}{pad}]{newline}");
+            for k in 0..rand(4) {
+                match rand(5) {
+                    0 => text += &format!("; comment {k} with = sign{newline}"),
+                    1 => text += newline,
+                    2 => text += &format!("key{k}={section}-value{newline}"),
+                    3 => text += &format!("  key{k}  =\t spaced value {k} {newline}"),
+                    _ => text += &format!("note{k} = ✓ unicode {k}{newline}"),
+                }
+            }
+            // Keys stsenv owns, once a section (botocore rejects a key twice).
+            if *section == "mfa" && rand(2) == 0 {
+                text += &format!("aws_session_token = old{newline}");
+            }
+        }
+        if rand(4) == 0 {
+            text = text.trim_end_matches(['\r', '\n']).to_owned();
+        }
+        let edited = stsenv::credentials_file::edit(&text, "mfa", &creds, true).unwrap();
+        if mfa_count == 0 {
+            assert!(edited.starts_with(&text), "file {n}: bytes before the new section changed");
+        } else {
+            assert_eq!(
+                outside(&edited, "mfa"),
+                outside(&text, "mfa"),
+                "file {n}: bytes outside [mfa] changed\n{text:?}\n{edited:?}"
+            );
+        }
+        let path = dir.path().join(format!("credentials-{n}"));
+        std::fs::write(&path, &edited).unwrap();
+        files.push(path);
+    }
+    let check = "import sys\nfrom botocore.configloader import raw_config_parse\nfor p in sys.argv[1:]:\n    m = raw_config_parse(p)['mfa']\n    assert (m['aws_access_key_id'], m['aws_secret_access_key'], m['aws_session_token']) == ('ASIANEW', 'new/secret+key=', 'newtoken'), (p, m)\nprint('READ', len(sys.argv) - 1)";
+    let out = std::process::Command::new(venv("python")).arg("-c").arg(check).args(&files).output().unwrap();
+    assert_eq!(text(&out.stdout).trim(), "READ 300", "{}", text(&out.stderr));
+}
