@@ -313,3 +313,23 @@ fn plain_eval_in_envrc_works_too() {
         .unwrap();
     assert!(text(&out.stdout).contains("assumed-role/CREATED_ROLE"), "{}{}", text(&out.stdout), text(&out.stderr));
 }
+
+#[test]
+fn zsh_tab_after_assume_offers_profiles_before_options() {
+    let home = Home::seeds(&moto().url);
+    let mut sh = Shell::start(&home, "zsh", &[("STSENV_NO_COMPLETIONS", "")]);
+    sh.run("autoload -Uz compinit && compinit -u -d ~/.zcompdump-test");
+    sh.init();
+    sh.pty.send("stsenv assume \t").unwrap();
+    sh.pty.flush().unwrap();
+    // The listing under the prompt, then the cursor back on the command line.
+    let (screen, _) = sh.pty.exp_regex("test_iam_user").unwrap();
+    assert!(
+        screen.contains("readonly") && screen.contains("chained") && screen.contains("s3FullforAssumeRole"),
+        "{screen}"
+    );
+    assert!(!screen.contains("--role") && !screen.contains("--source-profile"), "options before profiles: {screen}");
+    sh.pty.send_control('c').unwrap();
+    sh.pty.exp_string("PROMPT> ").unwrap();
+    sh.sync();
+}

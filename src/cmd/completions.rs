@@ -21,5 +21,19 @@ pub fn registration(shell: CompletionShell) -> Result<String> {
     let completer = shells.completer(name).ok_or_else(|| Error::new(format!("no completer for {name}")))?;
     let mut script = Vec::new();
     completer.write_registration("COMPLETE", "stsenv", "stsenv", "stsenv", &mut script)?;
-    Ok(String::from_utf8_lossy(&script).into_owned())
+    let script = String::from_utf8_lossy(&script).into_owned();
+    Ok(match shell {
+        CompletionShell::Zsh => profiles_first(script),
+        _ => script,
+    })
+}
+
+/// zsh lists clap's options (they have descriptions) above the profile names; offer options
+/// only once a `-` is typed (or when nothing else fits), as bash's order does in effect.
+fn profiles_first(script: String) -> String {
+    const CLAP: &str = "[[ -n $other ]] && _describe -V 'values' other";
+    const OURS: &str = "local -a opts=(${(M)other:#-*}) vals=(${other:#-*})\n        \
+        [[ -n $vals ]] && _describe -V 'values' vals\n        \
+        [[ -n $opts && ( -z $vals || $PREFIX == -* ) ]] && _describe -V 'options' opts";
+    script.replace(CLAP, OURS)
 }
