@@ -204,7 +204,7 @@ fn status_reports_the_identity_and_time_left() {
         "{stdout}{}",
         text(&out.stderr)
     );
-    assert!(stdout.contains("s3FullforAssumeRole 59m") || stdout.contains("s3FullforAssumeRole 60m"), "{stdout}");
+    assert!(stdout.contains("s3FullforAssumeRole 59m") || stdout.contains("s3FullforAssumeRole 1h00m"), "{stdout}");
     let out = home.shell(
         "bash",
         "STSENV_PROFILE=x STSENV_EXPIRES_AT=1 AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b stsenv status",

@@ -13,11 +13,17 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let label = var("STSENV_PROFILE");
     let expires_at = var("STSENV_EXPIRES_AT").and_then(|t| t.parse::<i64>().ok());
     let left = expires_at.map(|at| at - now());
-    let renew = |name: &str| format!("run `stsenv assume {}`", crate::render::posix_quote(name));
+    let renew = |_: &str| "run `stsenv renew`".to_owned();
 
     if args.short {
         let (Some(label), Some(left)) = (&label, left) else { return Err(Error::new("no stsenv session")) };
-        let text = if left > 0 { format!("{label} {}m\n", left / 60) } else { format!("{label} expired\n") };
+        // As the prompt hooks show it: a role ARN by its role name, hours past the hour.
+        let name = if label.starts_with("arn:") { label.rsplit('/').next().unwrap_or(label) } else { label };
+        let text = match left {
+            l if l >= 3600 => format!("{name} {}h{:02}m\n", l / 3600, l % 3600 / 60),
+            l if l > 0 => format!("{name} {}m\n", l / 60),
+            _ => format!("{name} expired\n"),
+        };
         return super::write_stdout(&text);
     }
 
