@@ -12,11 +12,20 @@ stsenv() {
     if [[ -t 1 ]]; then
         case "${1-}" in
             assume | session | unset | renew)
-                local __stsenv_arg
+                # Help, data formats and another shell's code are for the screen, not for eval.
+                local __stsenv_arg __stsenv_next=
                 for __stsenv_arg in "$@"; do
+                    if [[ -n $__stsenv_next ]]; then
+                        [[ $__stsenv_arg == bash ]] || { command stsenv "$@"; return; }
+                        __stsenv_next=
+                        continue
+                    fi
                     case "$__stsenv_arg" in
                         --) break ;;
-                        -h | --help) command stsenv "$@"; return ;;
+                        -h | --help | --format | --format=* | --dry-run) command stsenv "$@"; return ;;
+                        --shell) __stsenv_next=1 ;;
+                        --shell=bash) ;;
+                        --shell=*) command stsenv "$@"; return ;;
                     esac
                 done
                 __stsenv_eval "$@"

@@ -13,7 +13,12 @@ function stsenv --description 'AWS temporary credentials for this shell'
     if isatty stdout; and contains -- "$argv[1]" assume session unset renew
         set -l opts $argv
         set -l end (contains -i -- -- $argv); and set opts $argv[1..(math $end - 1)]
-        if not contains -- --help $opts; and not contains -- -h $opts
+        # Help, data formats and another shell's code are for the screen, not for eval.
+        set -l shell fish
+        set -l i (contains -i -- --shell $opts); and set shell $opts[(math $i + 1)]
+        set -l eq (string match -r -- '^--shell=(.*)' $opts)[2]; and set shell $eq
+        if not contains -- --help $opts; and not contains -- -h $opts; and not contains -- --dry-run $opts
+            and not string match -q -- '--format*' $opts; and test "$shell" = fish
             __stsenv_eval $argv
             return
         end

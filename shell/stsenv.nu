@@ -12,7 +12,11 @@
 
 def --env --wrapped stsenv [...args: string] {
     let verb = if ($args | is-empty) { "" } else { $args | first }
-    if ($verb in [assume session unset renew]) and not ("--help" in $args or "-h" in $args) {
+    # Help, data formats and another shell's output are for the screen, not for this wrapper.
+    let shell_at = ($args | enumerate | where item == "--shell" | get index | first | default (-1))
+    let other_shell = ($shell_at >= 0 and ($args | get -o ($shell_at + 1)) != "nu") or ($args | any {|a| $a starts-with "--shell=" and $a != "--shell=nu" })
+    let for_screen = ($args | any {|a| $a in ["--help" "-h" "--dry-run"] or ($a starts-with "--format") }) or $other_shell
+    if ($verb in [assume session unset renew]) and not $for_screen {
         # After expiry `stsenv renew` still knows what was asked.
         let request = ($env.STSENV_REQUEST? | default ($env.__STSENV_REQUEST? | default ""))
         let result = (with-env {STSENV_SHELL: nu, STSENV_REQUEST: $request} { ^stsenv ...$args | complete })

@@ -29,8 +29,11 @@ function global:__stsenv_eval {
 
 function global:stsenv {
     $verb = if ($args.Count -gt 0) { [string]$args[0] } else { '' }
-    $help = ($args -contains '--help') -or ($args -contains '-h')
-    if (($verb -in 'assume', 'session', 'unset', 'renew') -and -not $help -and -not [Console]::IsOutputRedirected) {
+    # Help, data formats and another shell's code are for the screen, not for Invoke-Expression.
+    $forScreen = ($args | Where-Object { $_ -in '--help', '-h', '--dry-run' -or "$_".StartsWith('--format') -or ("$_".StartsWith('--shell=') -and "$_" -ne '--shell=pwsh') }).Count -gt 0
+    $i = [array]::IndexOf([string[]]$args, '--shell')
+    if ($i -ge 0 -and "$($args[$i + 1])" -ne 'pwsh') { $forScreen = $true }
+    if (($verb -in 'assume', 'session', 'unset', 'renew') -and -not $forScreen -and -not [Console]::IsOutputRedirected) {
         $null = __stsenv_eval @args
         return
     }

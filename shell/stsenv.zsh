@@ -15,8 +15,12 @@ stsenv() {
     if [[ -t 1 ]]; then
         case "${1-}" in
             assume | session | unset | renew)
+                # Help, data formats and another shell's code are for the screen, not for eval.
                 local -a __stsenv_opts=("${(@)argv[1,${argv[(i)--]}-1]}")
-                if (( ${__stsenv_opts[(I)(-h|--help)]} )); then
+                local __stsenv_shell=${__stsenv_opts[${__stsenv_opts[(i)--shell]}+1]-zsh}
+                local __stsenv_eq=${(M)__stsenv_opts:#--shell=*}
+                [[ -n $__stsenv_eq ]] && __stsenv_shell=${__stsenv_eq#--shell=}
+                if (( ${__stsenv_opts[(I)(-h|--help|--format|--format=*|--dry-run)]} )) || [[ $__stsenv_shell != zsh ]]; then
                     command stsenv "$@"
                     return
                 fi

@@ -17,8 +17,23 @@ pub fn open(url: &str) -> bool {
     let Some((cmd, args)) = words.split_first() else { return false };
     let started =
         Command::new(cmd).args(args).arg(url).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
-    if started.is_err() {
+    let Ok(mut child) = started else {
         eprintln!("stsenv: could not start {}", q(cmd));
+        return false;
+    };
+    // xdg-open and open return at once; a browser itself keeps running. Either way, a quick
+    // failure is a failure.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+    while std::time::Instant::now() < deadline {
+        match child.try_wait() {
+            Ok(Some(status)) if !status.success() => {
+                eprintln!("stsenv: {} failed ({status})", q(cmd));
+                return false;
+            }
+            Ok(Some(_)) => return true,
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(_) => return false,
+        }
     }
-    started.is_ok()
+    true
 }

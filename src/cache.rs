@@ -159,11 +159,12 @@ impl Cache {
                 }
                 continue;
             }
+            let entry = if is_json { read_entry(path) } else { None };
             let matches = match profile {
                 None => true,
-                Some(p) => is_json && read_entry(path).is_some_and(|e| e.profile == p),
+                Some(p) => entry.as_ref().is_some_and(|e| e.profile == p),
             };
-            if matches && is_json {
+            if matches && entry.is_some() {
                 fs::remove_file(path)?;
                 removed += 1;
             } else if matches && path.extension().is_none_or(|x| x != "lock") {

@@ -68,7 +68,7 @@ pub struct AssumeArgs {
     /// Take TARGET as a role name (in the source account) even if it looks like a profile
     #[arg(long)]
     pub role: bool,
-    /// Source of credentials for a role ARN or name [default: AWS_PROFILE, else default]
+    /// Source of credentials for a role ARN or name [default: AWS_PROFILE, else AWS_DEFAULT_PROFILE, else default]
     #[arg(long, value_name = "PROFILE", add = profile_completer())]
     pub source_profile: Option<String>,
     /// Role session name [default: your IAM user name from the MFA device, else $USER]
@@ -207,7 +207,7 @@ impl Common {
 
 #[derive(Args, Debug)]
 pub struct ShellArg {
-    /// Shell to print code for [default: the parent process, else $SHELL]
+    /// Shell to print code for [default: STSENV_SHELL (set by `stsenv init`'s function), else the parent process, else $SHELL]
     #[arg(long, value_enum)]
     pub shell: Option<Shell>,
     /// Data instead of shell code: dotenv (docker --env-file, python-dotenv) or json (credential_process)
@@ -216,6 +216,11 @@ pub struct ShellArg {
 }
 
 impl ShellArg {
+    /// `--format`: data asked for by name, which may be shown on a terminal.
+    pub fn is_data(&self) -> bool {
+        self.format.is_some()
+    }
+
     pub fn get(&self) -> Shell {
         self.format.map(Format::target).or(self.shell).unwrap_or_else(Shell::detect)
     }

@@ -15,7 +15,12 @@ fn main() -> ExitCode {
     // Only the subcommands whose stdout is eval'd print `false` when they fail.
     let args: Vec<String> = std::env::args().skip(1).collect();
     let evals = args.iter().find(|a| !a.starts_with('-')).is_some_and(|a| Command::name_evals(a));
-    let failure = if evals { Shell::from_args(&args).failure() } else { "" };
+    // A terminal evals nothing: `false` there is only noise.
+    let failure = if evals && !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        Shell::from_args(&args).failure()
+    } else {
+        ""
+    };
     FAILURE_TEXT.set(failure).ok();
     if evals {
         fail_eval_on_signals();

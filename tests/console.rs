@@ -75,4 +75,13 @@ fn console_signs_in_with_a_role_and_says_what_it_cannot_do() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(std::fs::read_to_string(&opened).unwrap().contains("SigninToken=tok-123"));
     assert!(!text(&out.stderr).contains("tok-123"), "the token reached stderr");
+
+    // A browser that fails is a failure, not "opened".
+    let out = home.command(bin()).args(["console", "plain"]).env("BROWSER", "false").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("'false' failed") && text(&out.stderr).contains("--print"),
+        "{}",
+        text(&out.stderr)
+    );
 }

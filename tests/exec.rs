@@ -105,12 +105,18 @@ fn the_server_child_gets_its_exit_status_and_sigterm_reaches_it() {
     assert!(
         home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success()
     );
+    let script = "stat -c %a \"$(dirname \"$AWS_CONFIG_FILE\")\"; echo \"$AWS_CONFIG_FILE\"; exit 9";
     let out = home
         .command(bin())
-        .args(["exec", "--server", "s3FullforAssumeRole", "--", "sh", "-c", "exit 9"])
+        .args(["exec", "--server", "s3FullforAssumeRole", "--", "sh", "-c", script])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(9), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(lines.next(), Some("700"), "the child's files are private");
+    let config = std::path::PathBuf::from(lines.next().unwrap());
+    assert!(!config.parent().unwrap().exists(), "the child's files were left behind");
     let child = home
         .command(bin())
         .args([

@@ -26,6 +26,17 @@ fn the_readme_eval_line_works_with_the_function_loaded() {
         let out = sh.run(&format!("{unset}; echo \"KEY=[$AWS_ACCESS_KEY_ID]\""));
         assert!(out.contains("KEY=[]"), "{kind}: unset did nothing: {out}");
 
+        // Data formats and another shell's code typed at the prompt are shown, never eval'd
+        // (eval'd, the shell's "command not found" would print the secret).
+        let other = if kind == "bash" { "zsh" } else { "bash" };
+        for extra in ["--format json", "--format dotenv", &format!("--shell {other}")] {
+            let out = sh.run(&format!("stsenv assume {ASSUME} {extra}; echo \"KEY=[$AWS_ACCESS_KEY_ID]\""));
+            assert!(out.contains("KEY=[]"), "{kind} {extra}: {out}");
+            assert!(!out.contains("not found") && !out.contains("Unknown command"), "{kind} {extra}: {out}");
+        }
+        let out = sh.run(&format!("stsenv assume {ASSUME} --format json"));
+        assert!(out.contains("\"Version\":1"), "{kind}: {out}");
+
         // The function never appends to what the user typed.
         for args in ["-- s3FullforAssumeRole --token-code 123456", &format!("{ASSUME} --shell {kind}")] {
             let args = if args.starts_with("--") {
@@ -183,6 +194,13 @@ fn assume_at_a_terminal_explains_instead_of_showing_secrets() {
     let screen = screen + &pty.exp_eof().unwrap_or_default();
     assert!(screen.contains("eval \"$(stsenv assume"), "{screen}");
     assert!(!screen.contains("ASIA") && !screen.contains("AWS_SECRET"), "secrets on the screen: {screen}");
+    assert!(!screen.contains("false"), "a `false` that nothing evals: {screen}");
+    // `unset` likewise: nothing would run its code.
+    let mut cmd = home.command(bin());
+    cmd.arg("unset");
+    let mut pty = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let screen = pty.exp_eof().unwrap();
+    assert!(screen.contains("eval \"$(stsenv unset)\"") && !screen.contains("unset AWS"), "{screen}");
 }
 
 #[test]
@@ -233,7 +251,12 @@ fn cache_list_and_clear_say_what_they_did() {
     let out = home.stsenv(&["cache", "clear", "nosuch"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("no cached credentials for 'nosuch'"), "{}", text(&out.stderr));
-    assert!(home.stsenv(&["cache", "clear"]).status.success());
+    let out = home.stsenv(&["cache", "clear"]);
+    assert!(
+        text(&out.stderr).contains("removed 2 cached credential(s)"),
+        "only credentials are counted: {}",
+        text(&out.stderr)
+    );
     // Entries and locks go; the `.renewed` stamps direnv watches stay (see Cache::stamp).
     let left: Vec<_> = std::fs::read_dir(home.path().join(".cache/stsenv"))
         .unwrap()
@@ -252,7 +275,8 @@ fn status_follows_aws_profile_and_write_profile_names_the_real_line() {
     let out = home.command(bin()).args(["status"]).env("AWS_PROFILE", "mfa").output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("profile:  'mfa'") && text(&out.stdout).contains("expires:"),
+        text(&out.stdout).contains("profile:  mfa\nsource:   the profile files")
+            && text(&out.stdout).contains("expires:"),
         "{}",
         text(&out.stdout)
     );

@@ -162,7 +162,7 @@ fn sso_profiles_eval_in_every_shell_and_roles_chain_on_them_at_moto() {
     assert!(long.contains("ssochain2\trole s3FullforAssumeRole -> ReadOnly from SSO role 'Developer'"), "{long}");
     let status = home.shell("bash", "eval \"$(stsenv assume dev)\" && stsenv status");
     let status = text(&status.stdout);
-    assert!(status.contains("profile:  'dev'") && status.contains("sign-in:  SSO session 'corp'"), "{status}");
+    assert!(status.contains("profile:  dev\n") && status.contains("sign-in:  SSO session 'corp'"), "{status}");
 }
 
 #[test]
@@ -284,7 +284,11 @@ fn expired_tokens_are_refreshed_once_for_many_processes_or_fail_at_once() {
     assert_eq!((out.status.code(), text(&out.stdout)), (Some(1), "false\n".to_owned()));
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("profile 'legacy'") && stderr.contains("run `stsenv login legacy`"), "{stderr}");
+    assert!(
+        stderr.contains("profile 'legacy'")
+            && stderr.contains("run `stsenv login legacy` (or `aws sso login --profile legacy`)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -50,7 +50,7 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
         eprintln!("{plan}");
         return Ok(());
     }
-    if common.write_profile.is_none() && std::io::stdout().is_terminal() {
+    if common.write_profile.is_none() && !common.shell.is_data() && std::io::stdout().is_terminal() {
         // Nothing would eval it: do not show secrets on the screen for nothing.
         return Err(not_evaluated(&plan.label));
     }
@@ -108,7 +108,7 @@ fn command_line() -> Vec<String> {
 
 /// Prints a remembered hit (`assume`, `session`): true when done.
 fn print_remembered(common: &Common) -> Result<bool> {
-    if std::io::stdout().is_terminal() {
+    if std::io::stdout().is_terminal() && !common.shell.is_data() {
         return Ok(false);
     }
     let cache = crate::cache::Cache::open()?;

@@ -15,6 +15,7 @@ use crate::plan::Plan;
 use crate::profile::Profiles;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::sync::Mutex;
@@ -49,7 +50,10 @@ pub fn run(plan: &Plan, common: &Common, profiles: &Profiles, program: &str, arg
         TcpListener::bind("127.0.0.1:0").map_err(|e| Error::new(format!("cannot listen on 127.0.0.1: {e}")))?;
     let url = format!("http://{}/", listener.local_addr()?);
     let token = random_token()?;
-    let dir = tempfile::Builder::new().prefix("stsenv-server-").tempdir()?; // 0700
+    let dir = tempfile::Builder::new()
+        .prefix("stsenv-server-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()?;
     let config = dir.path().join("config");
     let credentials = dir.path().join("credentials");
     std::fs::write(&config, child_config(&std::fs::read_to_string(&profiles.config_file).unwrap_or_default()))?;
@@ -90,7 +94,9 @@ pub fn run(plan: &Plan, common: &Common, profiles: &Profiles, program: &str, arg
         CHILD.store(running.id() as i32, Ordering::SeqCst);
         forward_signals();
         let status = running.wait()?;
-        // The listener thread blocks in accept: leave by exiting, which closes it.
+        // The listener thread blocks in accept: leave by exiting, which closes it — and skips
+        // destructors, so the child's files go first.
+        let _ = std::fs::remove_dir_all(dir.path());
         let _ = std::io::stderr().flush();
         match (status.code(), status.signal()) {
             (Some(code), _) => std::process::exit(code),

@@ -4,7 +4,7 @@
 use crate::cli::StatusArgs;
 use crate::creds::{Credentials, now, rfc3339};
 use crate::duration::human;
-use crate::error::{Error, Result, q};
+use crate::error::{Error, Result, printable};
 use crate::profile::{self, Profiles};
 use crate::sts::Sts;
 
@@ -27,6 +27,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         return super::write_stdout(&text);
     }
 
+    let mut from_files = false;
     let (creds, label, expires_at) = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
         (Some(id), Some(secret)) => {
             if let (Some(label), Some(left)) = (&label, left)
@@ -49,6 +50,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
             let name = profile::default_profile();
             let creds = from_profile(&name)?;
             let at = creds.expires_at;
+            from_files = true;
             (creds, Some(name), at)
         }
     };
@@ -62,7 +64,11 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     })?;
     let mut text = String::new();
     if let Some(label) = &label {
-        text += &format!("profile:  {}\n", q(label));
+        text += &format!("profile:  {}\n", printable(label));
+        if from_files {
+            // Say where these came from: nothing in the environment, so the profile files.
+            text += "source:   the profile files (no AWS keys in the environment; AWS_PROFILE, else default)\n";
+        }
     }
     text += &format!("identity: {}\naccount:  {}\n", me.arn, me.account);
     if let (Some(at), Some(left)) = (expires_at, left) {

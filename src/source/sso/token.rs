@@ -148,8 +148,19 @@ pub fn valid(session: &SsoSession, fetch: &Fetch) -> Result<String> {
         write(&path, &token)?;
         return Ok(token.access_token);
     }
-    Err(Error::new(format!("{}: {why}", session.label()))
-        .hint(format!("run `stsenv login {}` (or `aws sso login`)", session.login_hint)))
+    Err(Error::new(format!("{}: {why}", session.label())).hint(format!(
+        "run `stsenv login {}` (or `aws sso login {}`)",
+        session.login_hint,
+        aws_login_args(session)
+    )))
+}
+
+/// The same sign-in with the AWS CLI.
+fn aws_login_args(session: &SsoSession) -> String {
+    match &session.name {
+        Some(name) if session.login_hint.starts_with("--") => format!("--sso-session {name}"),
+        _ => format!("--profile {}", session.login_hint),
+    }
 }
 
 /// One line about a session's token for `status`, `cache list` and `--dry-run`; never the token.
