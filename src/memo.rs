@@ -23,19 +23,9 @@ const VERSION: u32 = 1;
 const SETTLE: i64 = 2;
 
 /// Environment variables that never change a resolution: what a session sets for the shell.
-const OUTPUT_ONLY: [&str; 11] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "STSENV_PROFILE",
-    "STSENV_EXPIRES_AT",
-    "STSENV_REQUEST",
-    "STSENV_VARS",
-    "STSENV_PROMPT",
-];
+fn output_only(name: &str) -> bool {
+    crate::vars::MANAGED.contains(&name) || name == "STSENV_PROMPT" || name.starts_with("STSENV_SAVED")
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Resolved {
@@ -103,8 +93,7 @@ fn path(cache: &Cache, kind: &str, args: &[String]) -> PathBuf {
     let mut env: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| {
             (k.starts_with("AWS_") || k.starts_with("STSENV_") || ["HOME", "USER", "XDG_CACHE_HOME"].contains(&k.as_str()))
-                && !OUTPUT_ONLY.contains(&k.as_str())
-                && !k.starts_with("STSENV_SAVED")
+                && !output_only(k)
                 && k != "STSENV_SHELL"
                 // Set by this very process's loop guard between lookup and store; a loop
                 // never succeeds, so never has a memo.
