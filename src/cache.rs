@@ -205,17 +205,7 @@ impl Cache {
 }
 
 fn read_entry(path: &Path) -> Option<Entry> {
-    use std::io::Read;
-    use std::os::unix::fs::MetadataExt;
-    let mut file = File::open(path).ok()?;
-    // An entry someone else wrote or could have written is not trusted.
-    let meta = file.metadata().ok()?;
-    if meta.uid() != effective_uid() || meta.mode() & 0o077 != 0 {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).ok()?;
-    let entry: Entry = serde_json::from_slice(&bytes).ok()?;
+    let entry: Entry = serde_json::from_slice(&read_private(path)?).ok()?;
     (entry.version == VERSION).then_some(entry)
 }
 
@@ -271,6 +261,21 @@ pub fn lock_file(path: &Path) -> Result<File> {
             }
         }
     }
+}
+
+/// The file's bytes, if it is ours and nobody else could have written it: a file in the
+/// cache someone else wrote or could have written is not trusted.
+pub fn read_private(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let mut file = File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if meta.uid() != effective_uid() || meta.mode() & 0o077 != 0 {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
 }
 
 fn effective_uid() -> u32 {

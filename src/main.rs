@@ -38,9 +38,7 @@ fn main() -> ExitCode {
             for tip in tips {
                 eprintln!("stsenv: {tip}");
             }
-            if evals {
-                fail_eval();
-            }
+            fail_eval();
             return ExitCode::from(2);
         }
     };
@@ -49,16 +47,8 @@ fn main() -> ExitCode {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(err)) => {
             eprintln!("stsenv: {err}");
-            if let Some(code) = err.exit_code() {
-                if evals {
-                    fail_eval();
-                }
-                return ExitCode::from(code);
-            }
-            if evals {
-                fail_eval();
-            }
-            ExitCode::FAILURE
+            fail_eval();
+            ExitCode::from(err.exit_code().unwrap_or(1))
         }
         // The panic hook has printed the message; keep the eval contract all the same.
         Err(_) => {
@@ -100,7 +90,7 @@ fn fail_eval_on_signals() {
     }
 }
 
-/// stdout is eval'd: make the eval fail too.
+/// stdout is eval'd: make the eval fail too (the text is empty for commands nobody evals).
 fn fail_eval() {
     let _ = std::io::stdout().write_all(FAILURE_TEXT.get().copied().unwrap_or("").as_bytes());
 }

@@ -15,7 +15,7 @@ use crate::cache::Cache;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const VERSION: u32 = 1;
 
@@ -45,14 +45,9 @@ struct File<T> {
 }
 
 /// The files resolution reads.
-pub fn profile_files() -> [PathBuf; 2] {
-    let home = || std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-    let path = |var: &str, name: &str| match std::env::var(var) {
-        Ok(p) if p == "~" => home(),
-        Ok(p) => p.strip_prefix("~/").map_or_else(|| PathBuf::from(&p), |rest| home().join(rest)),
-        Err(_) => home().join(".aws").join(name),
-    };
-    [path("AWS_CONFIG_FILE", "config"), path("AWS_SHARED_CREDENTIALS_FILE", "credentials")]
+fn profile_files() -> [PathBuf; 2] {
+    use crate::profile::file_path;
+    [file_path("AWS_CONFIG_FILE", "config"), file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials")]
 }
 
 /// The files' identity now; `None` while one is too fresh to be trusted.
@@ -110,7 +105,7 @@ fn path(cache: &Cache, kind: &str, args: &[String]) -> PathBuf {
 
 pub fn lookup<T: for<'de> Deserialize<'de>>(cache: &Cache, kind: &str, args: &[String]) -> Option<T> {
     let state = state(&profile_files())?;
-    let file: File<T> = serde_json::from_slice(&read_private(&path(cache, kind, args))?).ok()?;
+    let file: File<T> = serde_json::from_slice(&crate::cache::read_private(&path(cache, kind, args))?).ok()?;
     (file.version == VERSION && file.state == state).then_some(file.value)
 }
 
@@ -121,18 +116,4 @@ pub fn store<T: Serialize>(cache: &Cache, kind: &str, args: &[String], value: T)
         // A memo that cannot be written only costs the next call a parse.
         let _ = crate::cache::write_atomic(&path(cache, kind, args), &json, None);
     }
-}
-
-/// The file's bytes, if it is ours and nobody else could have written it.
-fn read_private(path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    // SAFETY: geteuid has no preconditions.
-    if meta.uid() != unsafe { libc::geteuid() } || meta.mode() & 0o077 != 0 {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).ok()?;
-    Some(bytes)
 }

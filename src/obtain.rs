@@ -4,7 +4,7 @@ use crate::cache::{Cache, Mode};
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
 use crate::mfa;
-use crate::plan::{Plan, Role, Step};
+use crate::plan::{NotAProfile, Plan, Role, Step};
 use crate::source::Fetch;
 use crate::sts::{MfaCode, Sts};
 use std::path::PathBuf;
@@ -126,41 +126,41 @@ fn run_step(
         }
         Step::AssumeRole(a) => {
             let owner = if is_last { plan.label.clone() } else { a.profile.clone().unwrap_or_default() };
-            let arn = match &a.role {
-                Role::Arn(arn) => arn.clone(),
+            let (arn, account) = match &a.role {
+                Role::Arn(arn) => (arn.clone(), None),
                 Role::Name(name) => {
                     let me = client.caller_identity(creds)?;
                     let partition = me.arn.split(':').nth(1).unwrap_or("aws");
-                    let arn = format!("arn:{partition}:iam::{}:role/{name}", me.account);
-                    let got =
-                        client.assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa);
-                    // Most likely a mistyped profile name: say so, rather than only "AccessDenied".
-                    let got = got.map_err(|e| match &plan.not_a_profile {
-                        Some(guess) => {
-                            let close = guess.similar.iter().map(|s| q(s)).collect::<Vec<_>>().join(" or ");
-                            let hint = if close.is_empty() {
-                                "`stsenv profiles` lists the profiles".to_owned()
-                            } else {
-                                format!("did you mean {close}?")
-                            };
-                            Error::new(format!(
-                                "{} is not a profile in {}, so it was tried as role {} in account {}, and STS said: {e}",
-                                q(name),
-                                guess.files,
-                                q(name),
-                                me.account
-                            ))
-                            .hint(hint)
-                        }
-                        None => e,
-                    })?;
-                    return Ok((got, owner, arn));
+                    (format!("arn:{partition}:iam::{}:role/{name}", me.account), Some(me.account))
                 }
             };
-            let got = client.assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa)?;
+            let got = client
+                .assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa)
+                .map_err(|e| match (&a.role, &plan.not_a_profile, account) {
+                    (Role::Name(name), Some(guess), Some(account)) => denied_as_role(e, name, &account, guess),
+                    _ => e,
+                })?;
             Ok((got, owner, arn))
         }
     }
+}
+
+/// A name that was not a profile, tried as a role and denied: most likely a mistyped profile
+/// name, so say both rather than only "AccessDenied".
+fn denied_as_role(err: Error, name: &str, account: &str, guess: &NotAProfile) -> Error {
+    let close = guess.similar.iter().map(|s| q(s)).collect::<Vec<_>>().join(" or ");
+    let hint = if close.is_empty() {
+        "`stsenv profiles` lists the profiles".to_owned()
+    } else {
+        format!("did you mean {close}?")
+    };
+    Error::new(format!(
+        "{} is not a profile in {}, so it was tried as role {} in account {account}, and STS said: {err}",
+        q(name),
+        guess.files,
+        q(name)
+    ))
+    .hint(hint)
 }
 
 /// One cache key per step, each over the source identity, the STS endpoint and every step

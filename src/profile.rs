@@ -163,7 +163,8 @@ fn locate_in(path: &PathBuf, headers: &[String], key: Option<&str>) -> Option<(P
     None
 }
 
-fn file_path(var: &str, name: &str) -> PathBuf {
+/// A profile file's path: `var` (with `~` expanded, as the SDKs do), else `~/.aws/NAME`.
+pub fn file_path(var: &str, name: &str) -> PathBuf {
     let home = || std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
     match std::env::var(var) {
         Ok(path) if path == "~" => home(),

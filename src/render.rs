@@ -28,6 +28,12 @@ impl Shell {
     /// The shell that will eval our output: the parent process (the `$(…)` subshell or the
     /// fish running `| source`), else `$SHELL`, else POSIX sh rules as bash.
     pub fn detect() -> Shell {
+        // Once a process: main asks for the failure text, the command for its output.
+        static DETECTED: std::sync::OnceLock<Shell> = std::sync::OnceLock::new();
+        *DETECTED.get_or_init(Shell::detect_now)
+    }
+
+    fn detect_now() -> Shell {
         // The shell functions of `stsenv init` say which shell they are, out of the user's argv.
         if let Some(shell) = std::env::var("STSENV_SHELL").ok().and_then(|s| Shell::from_str(&s, true).ok()) {
             return shell;
@@ -166,18 +172,12 @@ pub fn render(shell: Shell, changes: &Changes) -> String {
                     _ => None,
                 })
             };
-            let mut json = serde_json::json!({
-                "Version": 1,
-                "AccessKeyId": get("AWS_ACCESS_KEY_ID").unwrap_or_default(),
-                "SecretAccessKey": get("AWS_SECRET_ACCESS_KEY").unwrap_or_default(),
-            });
-            if let Some(token) = get("AWS_SESSION_TOKEN") {
-                json["SessionToken"] = token.into();
-            }
-            if let Some(at) = get("AWS_CREDENTIAL_EXPIRATION") {
-                json["Expiration"] = at.into();
-            }
-            out += &format!("{json}\n");
+            out += &process_json(
+                &get("AWS_ACCESS_KEY_ID").unwrap_or_default(),
+                &get("AWS_SECRET_ACCESS_KEY").unwrap_or_default(),
+                get("AWS_SESSION_TOKEN"),
+                get("AWS_CREDENTIAL_EXPIRATION"),
+            );
         }
         Shell::Fish => {
             for op in &changes.ops {
@@ -203,16 +203,17 @@ pub fn render(shell: Shell, changes: &Changes) -> String {
 
 /// The credential_process contract (Version 1), also `--format json`.
 pub fn credential_process_json(creds: &crate::creds::Credentials) -> String {
-    let mut json = serde_json::json!({
-        "Version": 1,
-        "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key,
-    });
-    if let Some(token) = &creds.session_token {
-        json["SessionToken"] = token.clone().into();
+    let expiration = creds.expires_at.map(crate::creds::rfc3339);
+    process_json(&creds.access_key_id, &creds.secret_access_key, creds.session_token.clone(), expiration)
+}
+
+fn process_json(id: &str, secret: &str, token: Option<String>, expiration: Option<String>) -> String {
+    let mut json = serde_json::json!({ "Version": 1, "AccessKeyId": id, "SecretAccessKey": secret });
+    if let Some(token) = token {
+        json["SessionToken"] = token.into();
     }
-    if let Some(at) = creds.expires_at {
-        json["Expiration"] = crate::creds::rfc3339(at).into();
+    if let Some(at) = expiration {
+        json["Expiration"] = at.into();
     }
     format!("{json}\n")
 }

@@ -23,7 +23,7 @@ pub fn run(action: &CacheAction) -> Result<()> {
                 .map(|(_, entry)| {
                     let left = entry.creds.seconds_left().unwrap_or(0);
                     // Minutes: seconds would make every listing differ.
-                    let state = if left > 0 { human((left as u32 + 59) / 60 * 60) } else { "expired".to_owned() };
+                    let state = if left > 0 { human((left as u32).div_ceil(60) * 60) } else { "expired".to_owned() };
                     let what = match entry.what.as_str() {
                         "GetSessionToken" => "MFA session (GetSessionToken)".to_owned(),
                         arn if arn.starts_with("arn:") => format!("AssumeRole {arn}"),

@@ -10,8 +10,8 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 /// Variables that would make an SDK in the child prefer something else, beyond those every
-/// session clears (aws-vault's list).
-pub const CLEARED: [&str; 3] = ["AWS_CREDENTIAL_FILE", "AWS_SDK_LOAD_CONFIG", "AWS_SECURITY_TOKEN"];
+/// session hides (aws-vault's list).
+pub const CLEARED: [&str; 2] = ["AWS_CREDENTIAL_FILE", "AWS_SDK_LOAD_CONFIG"];
 
 pub fn run(args: &ExecArgs) -> Result<()> {
     let common = &args.assume.common;
@@ -55,16 +55,21 @@ pub fn command(words: &[String]) -> (String, &[String]) {
 pub fn apply(changes: &Changes, child: &mut Command) {
     for op in &changes.ops {
         match op {
-            Op::Set(name, value) | Op::Restore(name, value) => child.env(name, value),
-            Op::Remove(name) | Op::Hide(name, _) => child.env_remove(name),
-        };
+            // A child's environment ends with it: there is nothing to restore later.
+            Op::Set(name, _) if name.starts_with("STSENV_SAVED") => {}
+            Op::Set(name, value) | Op::Restore(name, value) => {
+                child.env(name, value);
+            }
+            Op::Remove(name) | Op::Hide(name, _) => {
+                child.env_remove(name);
+            }
+        }
     }
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("STSENV_SAVED") {
             child.env_remove(name);
         }
     }
-    child.env_remove("STSENV_SAVED");
     // Only a credential_process of stsenv's passes the chain on; a nested exec starts afresh.
     child.env_remove(crate::source::process::CHAIN_VAR);
     for name in CLEARED {

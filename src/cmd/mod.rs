@@ -52,7 +52,7 @@ fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
     }
     if common.write_profile.is_none() && !common.shell.is_data() && std::io::stdout().is_terminal() {
         // Nothing would eval it: do not show secrets on the screen for nothing.
-        return Err(not_evaluated(&plan.label));
+        return Err(not_evaluated(&format!("{} {}", plan.request.verb, render::posix_quote(&plan.label))));
     }
     let cache = crate::cache::Cache::open()?;
     let got = obtain_for(plan, common, &cache)?;
@@ -86,14 +86,21 @@ fn remember(cache: &crate::cache::Cache, plan: &Plan, profiles: &Profiles, got: 
     let from_env = matches!(plan.source, crate::source::Source::Environment { .. })
         || matches!(&plan.source, crate::source::Source::WebIdentity(w) if w.profile.is_none());
     let (Some(key), false, false) = (&got.cache_key, from_env, common.dry_run) else { return };
-    let resolved = memo::Resolved {
-        key: key.clone(),
+    memo::store(cache, "resolve", &command_line(), resolved(plan, profiles, key.clone()));
+}
+
+/// What a resolution decided, as the memo keeps it and the renderer needs it.
+fn resolved(plan: &Plan, profiles: &Profiles, key: String) -> memo::Resolved {
+    // The profile a fish universal AWS_PROFILE is shadowed with: one that exists.
+    let config_profile =
+        if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile() };
+    memo::Resolved {
+        key,
         label: plan.label.clone(),
         region: plan.region.clone(),
-        config_profile: config_profile(plan, profiles).map(str::to_owned),
+        config_profile: config_profile.map(str::to_owned),
         request: shell_words::join(plan.request.words()),
-    };
-    memo::store(cache, "resolve", &command_line(), resolved);
+    }
 }
 
 /// The arguments, less what never changes a resolution (a one-time MFA code).
@@ -137,24 +144,9 @@ fn obtain_for(plan: &Plan, common: &Common, cache: &crate::cache::Cache) -> Resu
     obtain::obtain(plan, &options, cache)
 }
 
-/// The profile a fish universal AWS_PROFILE is shadowed with: one that exists.
-fn config_profile<'a>(plan: &'a Plan, profiles: &Profiles) -> Option<&'a str> {
-    if profiles.get(&plan.label).is_some() { Some(plan.label.as_str()) } else { plan.source.profile() }
-}
-
 /// The variables for the credentials a plan obtained.
 fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> vars::Changes {
-    let config_profile = config_profile(plan, profiles);
-    let session = vars::Session {
-        label: &plan.label,
-        creds: &got.creds,
-        region: plan.region.as_deref(),
-        config_profile,
-        request: Some(shell_words::join(plan.request.words())),
-    };
-    let mut changes = vars::session(&session, &vars::real_env);
-    changes.watch = got.cache_file.as_ref().map(|f| f.with_extension("renewed"));
-    changes
+    remembered_changes(&resolved(plan, profiles, got.cache_key.clone().unwrap_or_default()), got)
 }
 
 fn print(shell: Shell, changes: &vars::Changes) -> Result<()> {
@@ -168,10 +160,9 @@ fn write_stdout(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// `stsenv assume X` typed at a terminal: the code would only be shown, not run.
-fn not_evaluated(target: &str) -> crate::error::Error {
-    let target = render::posix_quote(target);
+/// `stsenv WORDS` (`assume X`, `unset`, …) typed at a terminal: the code would only be shown.
+fn not_evaluated(words: &str) -> crate::error::Error {
     crate::error::Error::new("this prints shell code for your shell to run, and stdout is a terminal").hint(format!(
-        "run `eval \"$(stsenv assume {target})\"` (fish: `stsenv assume {target} | source`), or add `eval \"$(stsenv init bash)\"` to ~/.bashrc (zsh, fish likewise) and run `stsenv assume {target}`"
+        "run `eval \"$(stsenv {words})\"` (fish: `stsenv {words} | source`), or add `eval \"$(stsenv init bash)\"` to ~/.bashrc (zsh, fish likewise) and run `stsenv {words}`"
     ))
 }

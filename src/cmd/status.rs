@@ -96,17 +96,10 @@ fn from_profile(name: &str) -> Result<Credentials> {
     let Some(p) = profiles.get(name) else {
         return Err(crate::profile::unknown(&profiles, name));
     };
-    let value = |k: &str| crate::profile::value(p, k).map(str::to_owned);
-    if let (Some(id), Some(secret)) = (value("aws_access_key_id"), value("aws_secret_access_key")) {
-        let expires_at = value("x_security_token_expires")
-            .and_then(|t| aws_smithy_types::DateTime::from_str(&t, aws_smithy_types::date_time::Format::DateTime).ok())
-            .map(|t| t.secs());
-        return Ok(Credentials {
-            access_key_id: id,
-            secret_access_key: secret,
-            session_token: value("aws_session_token"),
-            expires_at,
-        });
+    if crate::profile::value(p, "aws_access_key_id").is_some()
+        && let crate::source::Source::Keys { creds, .. } = crate::source::keys::resolve(&profiles, name)?
+    {
+        return Ok(creds);
     }
     let request = crate::plan::Request { target: name.to_owned(), ..Default::default() };
     let plan = crate::plan::assume(&profiles, &request)?;

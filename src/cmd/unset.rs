@@ -7,8 +7,7 @@ use std::io::IsTerminal;
 
 pub fn run(shell: Shell) -> Result<()> {
     if std::io::stdout().is_terminal() {
-        return Err(crate::error::Error::new("this prints shell code for your shell to run, and stdout is a terminal")
-            .hint("run `eval \"$(stsenv unset)\"` (fish: `stsenv unset | source`), or load `stsenv init` and run `stsenv unset`"));
+        return Err(super::not_evaluated("unset"));
     }
     let changes = vars::clear(&vars::real_env);
     if changes.is_empty() {
