@@ -28,13 +28,20 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
-# nushell is on npm (the binary comes in @nushell/linux-x64).
-if ! command -v nu >/dev/null; then
-    echo "test.sh: installing nushell from npm" >&2
-    npm install -g --silent nushell >/dev/null
-fi
-
 venv=${STSENV_TEST_VENV:-$PWD/.venv}
+# nushell from npm (the binary comes in @nushell/linux-x64), pinned and beside the venv, so
+# every machine tests the same nu whatever else is installed.
+nu_version=0.115.1
+nu_prefix=$venv/nushell-$nu_version
+if ! "$nu_prefix/bin/nu" --version 2>/dev/null | grep -qx "$nu_version"; then
+    echo "test.sh: installing nushell $nu_version from npm" >&2
+    mkdir -p "$nu_prefix"
+    npm install --silent --prefix "$nu_prefix" "nushell@$nu_version" >/dev/null
+    mkdir -p "$nu_prefix/bin"
+    ln -sf "$(find "$nu_prefix/node_modules" -path '*/bin/nu' -type f | head -n 1)" "$nu_prefix/bin/nu"
+fi
+export STSENV_TEST_NU=${STSENV_TEST_NU:-$nu_prefix/bin/nu}
+
 if ! "$venv/bin/python" -c 'import moto, boto3, awscli, dotenv' 2>/dev/null || [ ! -x "$venv/bin/moto_server" ]; then
     echo "test.sh: creating $venv with moto" >&2
     python3 -m venv "$venv"

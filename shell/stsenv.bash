@@ -1,15 +1,22 @@
-# stsenv for bash. Add to ~/.bashrc:  eval "$(stsenv init bash)"
+# stsenv for bash (3.2 and later). Add to ~/.bashrc:  eval "$(stsenv init bash)"
 #
-# - `stsenv assume|session|unset …` typed at the prompt change this shell directly. In $(…) or
-#   a pipe they print shell code like the binary, so `eval "$(stsenv assume X)"` works too.
+# - `stsenv assume|session|unset|renew …` change this shell directly, wherever their output
+#   goes (`> /dev/null`, a script's log). Only where output is captured — `$(…)`, a pipe, a
+#   subshell — do they print shell code like the binary, so `eval "$(stsenv assume X)"` works too.
 # - Before each prompt, a hook removes the credentials once STSENV_EXPIRES_AT has passed (and
 #   puts back what the first assume replaced) and warns once when fewer than
-#   STSENV_WARN_MINUTES (default 5) remain. While a session is live it starts no process.
-#   STSENV_AUTO_RENEW=1 (or a direnv directory) renews without a prompt when the cache allows.
+#   STSENV_WARN_MINUTES (default 5) remain. While a session is live it starts no process: the
+#   clock is EPOCHSECONDS (bash 5) or, before that, $SECONDS counted from the time `stsenv init`
+#   printed below. STSENV_AUTO_RENEW=1 (or a direnv directory) renews without a prompt when the
+#   cache allows.
 # - STSENV_PROMPT holds "PROFILE 42m" (or "PROFILE 11h59m") for PS1 or starship.
 
+# `stsenv init bash` writes its own clock here; 0 means this file was sourced as it is.
+__stsenv_init_time=0
+
 stsenv() {
-    if [[ -t 1 ]]; then
+    # A subshell ($(…), a pipe) cannot change this shell: there the binary prints code to eval.
+    if ((BASH_SUBSHELL == 0)); then
         case "${1-}" in
             assume | session | unset | renew)
                 # Help, data formats and another shell's code are for the screen, not for eval.
@@ -44,24 +51,33 @@ __stsenv_eval() {
     eval "$__stsenv_out"
 }
 
-# Sets __stsenv_left (the caller's local) to the seconds the session has left, fork-free.
-__stsenv_time_left() {
-    local __stsenv_now
-    if [[ -n ${EPOCHSECONDS-} ]]; then
-        __stsenv_now=$EPOCHSECONDS
+# Where EPOCHSECONDS is missing (bash < 5), SECONDS plus this offset is the time, fork-free.
+if [[ -z ${EPOCHSECONDS-} ]]; then
+    if ((__stsenv_init_time > 0)); then
+        __stsenv_clock=$((__stsenv_init_time - SECONDS))
     else
-        printf -v __stsenv_now '%(%s)T' -1
+        __stsenv_clock=$(($(command date +%s) - SECONDS))
     fi
-    __stsenv_left=$((STSENV_EXPIRES_AT - __stsenv_now))
+fi
+
+# Sets __stsenv_left (the caller's local) to the seconds the session has left.
+__stsenv_time_left() {
+    if [[ -n ${EPOCHSECONDS-} ]]; then
+        __stsenv_left=$((STSENV_EXPIRES_AT - EPOCHSECONDS))
+    else
+        __stsenv_left=$((STSENV_EXPIRES_AT - __stsenv_clock - SECONDS))
+    fi
 }
 
+# Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
 __stsenv_prompt() {
     local __stsenv_name=${STSENV_PROFILE-}
     [[ $__stsenv_name == arn:* ]] && __stsenv_name=${__stsenv_name##*/}
-    if ((__stsenv_left >= 3600)); then
-        printf -v STSENV_PROMPT '%s %dh%02dm' "$__stsenv_name" $((__stsenv_left / 3600)) $((__stsenv_left % 3600 / 60))
+    __stsenv_minutes=$(((__stsenv_left + 59) / 60))
+    if ((__stsenv_minutes >= 60)); then
+        printf -v STSENV_PROMPT '%s %dh%02dm' "$__stsenv_name" $((__stsenv_minutes / 60)) $((__stsenv_minutes % 60))
     else
-        printf -v STSENV_PROMPT '%s %dm' "$__stsenv_name" $((__stsenv_left / 60))
+        printf -v STSENV_PROMPT '%s %dm' "$__stsenv_name" "$__stsenv_minutes"
     fi
     export STSENV_PROMPT
 }
@@ -92,7 +108,7 @@ __stsenv_hook() {
         [[ -z ${STSENV_PROMPT+x} ]] || unset STSENV_PROMPT
         return "$__stsenv_status"
     fi
-    local __stsenv_left __stsenv_warn=${STSENV_WARN_MINUTES:-5}
+    local __stsenv_left __stsenv_minutes __stsenv_warn=${STSENV_WARN_MINUTES:-5}
     [[ $__stsenv_warn =~ ^[0-9]+$ ]] || __stsenv_warn=5
     __stsenv_time_left
     if ((__stsenv_left > 0)) && { ((__stsenv_left > __stsenv_warn * 60)) || [[ ${__stsenv_warned-} == "$STSENV_EXPIRES_AT" ]]; }; then
@@ -112,7 +128,7 @@ __stsenv_hook() {
     fi
     if ((__stsenv_left > 0)); then
         __stsenv_prompt
-        printf 'stsenv: %q expires in %d min; renew: stsenv renew\n' "$__stsenv_profile" $(((__stsenv_left + 59) / 60)) >&2
+        printf 'stsenv: %q expires in %d min; renew: stsenv renew\n' "$__stsenv_profile" "$__stsenv_minutes" >&2
         return "$__stsenv_status"
     fi
     __stsenv_request=${STSENV_REQUEST-}
@@ -123,7 +139,8 @@ __stsenv_hook() {
 
 # Run first, so the user's own PROMPT_COMMAND still sees the command's $?. Once only.
 if [[ ${PROMPT_COMMAND[*]-} != *__stsenv_hook* ]]; then
-    if [[ -n ${PROMPT_COMMAND[1]+x} ]]; then
+    if [[ -n ${PROMPT_COMMAND[1]+x} ]] && ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)); then
+        # bash >= 5.1 runs every element of an array PROMPT_COMMAND; before, only the first.
         PROMPT_COMMAND=(__stsenv_hook "${PROMPT_COMMAND[@]}")
     else
         # shellcheck disable=SC2178,SC2128 # the string form, which also covers a 1-element array

@@ -1,16 +1,19 @@
-# stsenv for fish. Add to ~/.config/fish/config.fish:  stsenv init fish | source
+# stsenv for fish (3.3 and later). Add to ~/.config/fish/config.fish:  stsenv init fish | source
 #
-# - `stsenv assume|session|unset …` typed at the prompt change this shell directly. In a pipe
-#   they print shell code like the binary, so `stsenv assume X | source` works too.
+# - `stsenv assume|session|unset|renew …` change this shell directly, wherever their output
+#   goes (`> /dev/null`, `| source`, a script's log). Only in a command substitution do they
+#   print shell code like the binary, so `eval (stsenv assume X)` works too.
 # - A fish_prompt hook removes the credentials once STSENV_EXPIRES_AT has passed (and puts back
 #   what the first assume replaced) and warns once when fewer than STSENV_WARN_MINUTES
 #   (default 5) remain. While a session is live it starts no process: fish has no clock
-#   builtin, but a file's mtime plus its age is now. STSENV_AUTO_RENEW=1 (or a direnv
-#   directory) renews without a prompt when the cache allows.
+#   builtin, but a file's mtime plus its age is now (fish >= 3.5), and so is the boot time
+#   plus the uptime (Linux). STSENV_AUTO_RENEW=1 (or a direnv directory) renews without a
+#   prompt when the cache allows.
 # - STSENV_PROMPT holds "PROFILE 42m" (or "PROFILE 11h59m") for fish_prompt or starship.
 
 function stsenv --description 'AWS temporary credentials for this shell'
-    if isatty stdout; and contains -- "$argv[1]" assume session unset renew
+    # A command substitution cannot change this shell: there the binary prints code to eval.
+    if not status is-command-substitution; and contains -- "$argv[1]" assume session unset renew
         set -l opts $argv
         set -l end (contains -i -- -- $argv); and set opts $argv[1..(math $end - 1)]
         # Help, data formats and another shell's code are for the screen, not for eval.
@@ -20,7 +23,10 @@ function stsenv --description 'AWS temporary credentials for this shell'
         if not contains -- --help $opts; and not contains -- -h $opts; and not contains -- --dry-run $opts
             and not string match -q -- '--format*' $opts; and test "$shell" = fish
             __stsenv_eval $argv
-            return
+            set -l rc $status
+            # What `| source` reads: nothing on success, and a failure fails it too.
+            test $rc -eq 0; or isatty stdout; or echo false
+            return $rc
         end
     end
     command stsenv $argv
@@ -36,17 +42,28 @@ function __stsenv_eval
     string join \n -- $out | source
 end
 
+# Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
 function __stsenv_prompt --argument-names left
     set -l name (string replace -r '^arn:.*/' '' -- "$STSENV_PROFILE")
-    if test $left -ge 3600
-        set -gx STSENV_PROMPT (printf '%s %dh%02dm' "$name" (math --scale=0 "$left / 3600") (math --scale=0 "$left % 3600 / 60"))
+    set -g __stsenv_minutes (math --scale=0 "($left + 59) / 60")
+    if test $__stsenv_minutes -ge 60
+        set -gx STSENV_PROMPT (printf '%s %dh%02dm' "$name" (math --scale=0 "$__stsenv_minutes / 60") (math "$__stsenv_minutes % 60"))
     else
-        set -gx STSENV_PROMPT (printf '%s %dm' "$name" (math --scale=0 "$left / 60"))
+        set -gx STSENV_PROMPT (printf '%s %dm' "$name" $__stsenv_minutes)
     end
 end
 
 function __stsenv_now
-    math (path mtime /) + (path mtime --relative /)
+    if builtin -q path
+        math (path mtime /) + (path mtime --relative /)
+    else if test -r /proc/uptime
+        # fish < 3.5 on Linux: /proc/stat's boot time plus /proc/uptime, read by builtins.
+        set -q __stsenv_boot; or set -g __stsenv_boot (string match -r '^btime ([0-9]+)' </proc/stat)[2]
+        read -l uptime </proc/uptime
+        math --scale=0 $__stsenv_boot + (string split ' ' -- $uptime)[1]
+    else
+        command date +%s
+    end
 end
 
 # Removes what the session set and puts back what the first assume saved (STSENV_SAVED);
@@ -101,7 +118,7 @@ function __stsenv_hook --on-event fish_prompt
     set -l quoted (string escape -- $profile)
     if test $left -gt 0
         __stsenv_prompt $left
-        echo "stsenv: $quoted expires in "(math --scale=0 "($left + 59) / 60")" min; renew: stsenv renew" >&2
+        echo "stsenv: $quoted expires in $__stsenv_minutes min; renew: stsenv renew" >&2
         return 0
     end
     set -g __stsenv_request "$STSENV_REQUEST"

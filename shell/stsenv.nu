@@ -13,8 +13,10 @@
 def --env --wrapped stsenv [...args: string] {
     let verb = if ($args | is-empty) { "" } else { $args | first }
     # Help, data formats and another shell's output are for the screen, not for this wrapper.
-    let shell_at = ($args | enumerate | where item == "--shell" | get index | first | default (-1))
-    let other_shell = ($shell_at >= 0 and ($args | get -o ($shell_at + 1)) != "nu") or ($args | any {|a| $a starts-with "--shell=" and $a != "--shell=nu" })
+    # `skip` and `first 1` rather than `get -o`/`first`, which fail on empty lists before 0.110.
+    let shell_at = ($args | enumerate | where item == "--shell" | get index)
+    let shell_value = if ($shell_at | is-empty) { [] } else { $args | skip (($shell_at | first) + 1) | first 1 }
+    let other_shell = (($shell_at | is-not-empty) and $shell_value != ["nu"]) or ($args | any {|a| $a starts-with "--shell=" and $a != "--shell=nu" })
     let for_screen = ($args | any {|a| $a in ["--help" "-h" "--dry-run"] or ($a starts-with "--format") }) or $other_shell
     if ($verb in [assume session unset renew]) and not $for_screen {
         # After expiry `stsenv renew` still knows what was asked.
@@ -37,12 +39,15 @@ def --env __stsenv_apply [changes: record] {
     load-env $changes.set
 }
 
+# Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
 def --env __stsenv_prompt [left: int] {
     let name = ($env.STSENV_PROFILE? | default "" | str replace --regex '^arn:.*/' '')
-    $env.STSENV_PROMPT = if $left >= 3600 {
-        $"($name) ($left // 3600)h(($left mod 3600) // 60 | fill --alignment right --character '0' --width 2)m"
+    let minutes = (($left + 59) // 60)
+    $env.__STSENV_MINUTES = $minutes
+    $env.STSENV_PROMPT = if $minutes >= 60 {
+        $"($name) ($minutes // 60)h($minutes mod 60 | fill --alignment right --character '0' --width 2)m"
     } else {
-        $"($name) ($left // 60)m"
+        $"($name) ($minutes)m"
     }
 }
 
@@ -90,7 +95,7 @@ def --env __stsenv_hook [] {
     }
     if $left > 0 {
         __stsenv_prompt $left
-        print --stderr $"stsenv: ($profile) expires in (($left + 59) // 60) min; renew: stsenv renew"
+        print --stderr $"stsenv: ($profile) expires in ($env.__STSENV_MINUTES) min; renew: stsenv renew"
         return
     }
     $env.__STSENV_REQUEST = ($env.STSENV_REQUEST? | default "")

@@ -43,10 +43,12 @@ function global:stsenv {
 function global:__stsenv_set_prompt([long]$left) {
     $name = [string]$env:STSENV_PROFILE
     if ($name.StartsWith('arn:')) { $name = $name.Substring($name.LastIndexOf('/') + 1) }
-    if ($left -ge 3600) {
-        $env:STSENV_PROMPT = '{0} {1}h{2:d2}m' -f $name, [math]::Floor($left / 3600), [math]::Floor(($left % 3600) / 60)
+    # Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
+    $minutes = [long][math]::Ceiling($left / 60)
+    if ($minutes -ge 60) {
+        $env:STSENV_PROMPT = '{0} {1}h{2:d2}m' -f $name, [math]::Floor($minutes / 60), ($minutes % 60)
     } else {
-        $env:STSENV_PROMPT = '{0} {1}m' -f $name, [math]::Floor($left / 60)
+        $env:STSENV_PROMPT = '{0} {1}m' -f $name, $minutes
     }
 }
 

@@ -1,7 +1,8 @@
 # stsenv for zsh. Add to ~/.zshrc:  eval "$(stsenv init zsh)"
 #
-# - `stsenv assume|session|unset …` typed at the prompt change this shell directly. In $(…) or
-#   a pipe they print shell code like the binary, so `eval "$(stsenv assume X)"` works too.
+# - `stsenv assume|session|unset|renew …` change this shell directly, wherever their output
+#   goes (`> /dev/null`, a script's log). Only where output is captured — `$(…)`, a pipe, a
+#   subshell — do they print shell code like the binary, so `eval "$(stsenv assume X)"` works too.
 # - A precmd hook removes the credentials once STSENV_EXPIRES_AT has passed (and puts back what
 #   the first assume replaced) and warns once when fewer than STSENV_WARN_MINUTES (default 5)
 #   remain. While a session is live it starts no process (EPOCHSECONDS from zsh/datetime).
@@ -12,7 +13,8 @@
 zmodload -F zsh/datetime p:EPOCHSECONDS
 
 stsenv() {
-    if [[ -t 1 ]]; then
+    # A subshell ($(…), a pipe) cannot change this shell: there the binary prints code to eval.
+    if (( ZSH_SUBSHELL == 0 )); then
         case "${1-}" in
             assume | session | unset | renew)
                 # Help, data formats and another shell's code are for the screen, not for eval.
@@ -40,13 +42,15 @@ __stsenv_eval() {
     eval "$__stsenv_out"
 }
 
+# Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
 __stsenv_prompt() {
-    local name=${STSENV_PROFILE-} left=$1
+    local name=${STSENV_PROFILE-}
+    typeset -g __stsenv_minutes=$(( ($1 + 59) / 60 ))
     [[ $name == arn:* ]] && name=${name##*/}
-    if (( left >= 3600 )); then
-        printf -v STSENV_PROMPT '%s %dh%02dm' "$name" $(( left / 3600 )) $(( left % 3600 / 60 ))
+    if (( __stsenv_minutes >= 60 )); then
+        printf -v STSENV_PROMPT '%s %dh%02dm' "$name" $(( __stsenv_minutes / 60 )) $(( __stsenv_minutes % 60 ))
     else
-        printf -v STSENV_PROMPT '%s %dm' "$name" $(( left / 60 ))
+        printf -v STSENV_PROMPT '%s %dm' "$name" $__stsenv_minutes
     fi
     export STSENV_PROMPT
 }
@@ -96,7 +100,7 @@ __stsenv_hook() {
     fi
     if (( left > 0 )); then
         __stsenv_prompt $left
-        print -ru2 -- "stsenv: ${(q-)profile} expires in $(( (left + 59) / 60 )) min; renew: stsenv renew"
+        print -ru2 -- "stsenv: ${(q-)profile} expires in $__stsenv_minutes min; renew: stsenv renew"
         return 0
     fi
     typeset -g __stsenv_request=${STSENV_REQUEST-}

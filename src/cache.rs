@@ -21,6 +21,13 @@ pub struct Cache {
     margin: i64,
 }
 
+/// What a cache entry says of the step it holds.
+pub struct Put<'a> {
+    pub profile: &'a str,
+    pub what: &'a str,
+    pub duration: Option<u32>,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Entry {
     pub version: u32,
@@ -28,6 +35,9 @@ pub struct Entry {
     pub profile: String,
     /// What the step was, e.g. `GetSessionToken` or the role ARN.
     pub what: String,
+    /// The duration asked of STS, when the step chose one (older entries have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u32>,
     pub creds: Credentials,
 }
 
@@ -115,10 +125,15 @@ impl Cache {
         (left > self.margin).then_some(entry.creds)
     }
 
-    pub fn put(&self, key: &str, profile: &str, what: &str, creds: &Credentials) -> Result<()> {
+    pub fn put(&self, key: &str, step: Put, creds: &Credentials) -> Result<()> {
         self.ensure_dir()?;
-        let entry =
-            Entry { version: VERSION, profile: profile.to_owned(), what: what.to_owned(), creds: creds.clone() };
+        let entry = Entry {
+            version: VERSION,
+            profile: step.profile.to_owned(),
+            what: step.what.to_owned(),
+            duration: step.duration,
+            creds: creds.clone(),
+        };
         let json = serde_json::to_vec(&entry).map_err(|e| Error::new(e.to_string()))?;
         write_atomic(&self.path(key), &json, None)?;
         write_atomic(&self.stamp(key), b"", None)
@@ -244,7 +259,9 @@ pub fn lock_file(path: &Path) -> Result<File> {
             Ok(()) => return Ok(file),
             Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                 if !told {
-                    eprintln!("stsenv: waiting for another stsenv to finish ({})", path.display());
+                    eprintln!(
+                        "stsenv: waiting for another stsenv using the same credentials (it may be asking for an MFA code or a sign-in in another terminal)"
+                    );
                     told = true;
                 }
                 std::thread::sleep(Duration::from_millis(25));

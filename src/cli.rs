@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Assume a role and print shell code that exports its credentials
-    Assume(AssumeArgs),
+    Assume(AssumeCmd),
     /// Get an MFA session (GetSessionToken) for an IAM user's keys and print shell code for it
     Session(SessionArgs),
     /// Print shell code that removes every variable stsenv set
@@ -51,6 +51,8 @@ pub enum Command {
     },
     /// List the profile names in the AWS config files
     Profiles(ProfilesArgs),
+    /// Print the man page, or write one page per subcommand into a directory on MANPATH
+    Man(ManArgs),
 }
 
 impl Command {
@@ -60,6 +62,15 @@ impl Command {
     }
 }
 
+#[derive(Args, Debug)]
+pub struct AssumeCmd {
+    #[command(flatten)]
+    pub assume: AssumeArgs,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// What to assume and how: shared by `assume`, `exec`, `credential-process` and `console`.
 #[derive(Args, Debug)]
 pub struct AssumeArgs {
     /// A profile name, a role ARN, or the name of a role in the source account
@@ -88,6 +99,13 @@ pub struct RenewArgs {
     pub no_prompt: bool,
     #[command(flatten)]
     pub shell: ShellArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write stsenv.1 and stsenv-SUBCOMMAND.1 here (e.g. ~/.local/share/man/man1)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -157,8 +175,11 @@ pub struct SessionArgs {
     pub profile: Option<String>,
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub output: Output,
 }
 
+/// How credentials are got: shared by every subcommand that gets them.
 #[derive(Args, Debug)]
 pub struct Common {
     /// How long the credentials last: seconds or 15m, 1h, 12h [AssumeRole: 15m-12h, default 1h; session: 15m-36h, default 12h]
@@ -173,8 +194,6 @@ pub struct Common {
     /// Region to export and to call STS in [default: the profile's region]
     #[arg(long)]
     pub region: Option<String>,
-    #[command(flatten)]
-    pub shell: ShellArg,
     /// Print the plan (source, STS calls, region) on stderr and call nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -187,6 +206,13 @@ pub struct Common {
     /// Fail instead of asking for an MFA code (for hooks and scripts)
     #[arg(long)]
     pub no_prompt: bool,
+}
+
+/// Where `assume` and `session` put the credentials: shell code, data, or a profile section.
+#[derive(Args, Debug)]
+pub struct Output {
+    #[command(flatten)]
+    pub shell: ShellArg,
     /// Write the credentials into this section of the credentials file instead of printing them
     #[arg(long, value_name = "NAME")]
     pub write_profile: Option<String>,
@@ -232,7 +258,7 @@ pub struct InitArgs {
     pub shell: Option<InitShell>,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum InitShell {
     Bash,
     Zsh,

@@ -23,6 +23,30 @@ pub fn http_client() -> SharedHttpClient {
     })
 }
 
+/// Where a service's requests go, by the SDKs' rules: an override URL (`AWS_ENDPOINT_URL…`,
+/// `endpoint_url`, `[services]`), else the SDK's own endpoint resolver, which picks the FIPS
+/// and dual-stack hosts (`use_fips_endpoint`, `use_dualstack_endpoint`) for the region.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: Option<String>,
+    pub fips: bool,
+    pub dual_stack: bool,
+}
+
+impl Endpoint {
+    /// What distinguishes it, for cache keys: the override, else "aws" and its variants.
+    pub fn key(&self) -> String {
+        let mut key = self.url.clone().unwrap_or_else(|| "aws".to_owned());
+        if self.fips {
+            key += "+fips";
+        }
+        if self.dual_stack {
+            key += "+dualstack";
+        }
+        key
+    }
+}
+
 /// `STSENV_TIMEOUT` seconds (default 10) for a call; connecting gets at most 5 s of it.
 pub fn timeouts() -> TimeoutConfig {
     let timeout = std::env::var("STSENV_TIMEOUT").ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(10.0);

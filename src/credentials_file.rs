@@ -25,12 +25,26 @@ pub fn write(path: &Path, section: &str, creds: &Credentials, force: bool, cache
 
 /// Sets `credential_process = COMMAND` in `[profile NAME]` of the config file. A section
 /// that gets its credentials some other way is not touched.
-pub fn write_credential_process(path: &Path, name: &str, command: &str, cache: &Cache) -> Result<()> {
+/// `settings` (region, output) are added where the section does not have them yet.
+pub fn write_credential_process(
+    path: &Path,
+    name: &str,
+    command: &str,
+    settings: &[(&str, String)],
+    cache: &Cache,
+) -> Result<()> {
     check_name(name)?;
     let section = if name == "default" { "default".to_owned() } else { format!("profile {name}") };
     let line = format!("credential_process = {}", checked(command)?);
     write_with(path, cache, |text| {
-        edit_section(text, &section, std::slice::from_ref(&line), &["credential_process"], |body, header_line| {
+        let present = section_keys(text, &section);
+        let mut lines = vec![line.clone()];
+        let mut owned = vec!["credential_process"];
+        for (k, v) in settings.iter().filter(|(k, _)| !present.iter().any(|p| p == k)) {
+            lines.push(format!("{k} = {}", checked(v)?));
+            owned.push(k);
+        }
+        edit_section(text, &section, &lines, &owned, |body, header_line| {
             let other = body.iter().find_map(|l| key(l).filter(|k| SOURCE_KEYS.contains(k)));
             match other {
                 Some(k) => Err(Error::new(format!("[{section}] already gets credentials from {k}; not changing it"))
@@ -40,6 +54,20 @@ pub fn write_credential_process(path: &Path, name: &str, command: &str, cache: &
             }
         })
     })
+}
+
+/// The keys a section already has (in any of its copies).
+fn section_keys(text: &str, section: &str) -> Vec<String> {
+    let mut inside = false;
+    let mut keys = Vec::new();
+    for line in text.lines() {
+        if let Some(name) = header(line) {
+            inside = name.as_deref() == Some(section);
+        } else if let (true, Some(k)) = (inside, key(line)) {
+            keys.push(k.to_owned());
+        }
+    }
+    keys
 }
 
 /// Keys that give a profile its credentials.

@@ -15,9 +15,17 @@ pub fn code(mfa: &Mfa, given: Option<&str>, may_prompt: bool) -> Result<String> 
     if !may_prompt {
         return Err(Error::new(format!("an MFA code for {} is needed and prompting is off", q(&mfa.serial)))
             .profile(&mfa.profile)
-            .hint("run it interactively once (the MFA session is then cached), or pass --token-code"));
+            .hint(first_in_a_terminal(mfa)));
     }
     prompt(mfa)
+}
+
+/// What an IDE or a hook can do with no terminal to ask on.
+fn first_in_a_terminal(mfa: &Mfa) -> String {
+    format!(
+        "run the same `stsenv assume …` (or `stsenv session {}`) in a terminal first: the MFA session it caches serves here for 12h; else pass --token-code, or set mfa_process in the profile",
+        mfa.profile
+    )
 }
 
 /// Six digits; spaces are dropped, since authenticator apps show `123 456`.
@@ -50,7 +58,7 @@ fn prompt(mfa: &Mfa) -> Result<String> {
     let no_tty = |_: std::io::Error| {
         Error::new(format!("no terminal to ask for the MFA code for {}", q(&mfa.serial)))
             .profile(&mfa.profile)
-            .hint("pass --token-code, or set mfa_process in the profile")
+            .hint(first_in_a_terminal(mfa))
     };
     let mut tty = OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(no_tty)?;
     let mut input = BufReader::new(tty.try_clone().map_err(no_tty)?);

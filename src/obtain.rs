@@ -1,12 +1,13 @@
 //! Runs a plan: reuse what the cache holds, get MFA codes, call STS for the rest, cache it.
 
-use crate::cache::{Cache, Mode};
+use crate::cache::{Cache, Mode, Put};
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
 use crate::mfa;
 use crate::plan::{NotAProfile, Plan, Role, Step};
 use crate::source::Fetch;
 use crate::sts::{MfaCode, Sts};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// GetSessionToken's own default, for long-term keys a credential_process printed.
@@ -33,7 +34,7 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
         mode: opts.cache,
         may_prompt: opts.may_prompt,
         region: plan.region.as_deref(),
-        endpoint: plan.endpoint.as_deref(),
+        endpoint: &plan.endpoint,
     };
     let Some(last) = keys.len().checked_sub(1) else {
         // No STS step: the source's own credentials (temporary keys in a profile, SSO).
@@ -42,7 +43,7 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
         let cache_file = cache_key.as_ref().map(|k| cache.path(k));
         if creds.session_token.is_none() {
             // Long-term keys from a credential_process: export a session, never the keys.
-            let sts = Sts::new(plan.region.as_deref(), plan.endpoint.as_deref())?;
+            let sts = Sts::new(plan.region.as_deref(), &plan.endpoint)?;
             let session = sts.session_token(&creds, SESSION_FOR_LONG_TERM, None).map_err(|e| e.profile(&plan.label))?;
             return Ok(Obtained { creds: session, cache_file: None, cache_key: None });
         }
@@ -94,8 +95,12 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
         let (next, owner, what) =
             run_step(plan, i == last, step, &creds, opts, &mut sts).map_err(|e| e.profile(&plan.label))?;
         creds = next;
+        let duration = match step {
+            Step::SessionToken { duration, .. } => Some(*duration),
+            Step::AssumeRole(a) => a.duration.or(Some(3600)), // STS's default
+        };
         if opts.cache != Mode::Off
-            && let Err(e) = cache.put(&keys[i], &owner, &what, &creds)
+            && let Err(e) = cache.put(&keys[i], Put { profile: &owner, what: &what, duration }, &creds)
         {
             eprintln!("stsenv: warning: {e}");
         }
@@ -116,7 +121,7 @@ fn run_step(
     let code = step.mfa().map(|m| mfa::code(m, opts.token_code, opts.may_prompt)).transpose()?;
     let client = match sts {
         Some(client) => client,
-        None => sts.insert(Sts::new(plan.region.as_deref(), plan.endpoint.as_deref())?),
+        None => sts.insert(Sts::new(plan.region.as_deref(), &plan.endpoint)?),
     };
     let mfa = step.mfa().zip(code.as_deref()).map(|(m, code)| MfaCode { serial: &m.serial, code });
     match step {
@@ -131,6 +136,15 @@ fn run_step(
                 Role::Name(name) => {
                     let me = client.caller_identity(creds)?;
                     let partition = me.arn.split(':').nth(1).unwrap_or("aws");
+                    if plan.not_a_profile.is_some() && std::io::stderr().is_terminal() {
+                        // Said only where a person reads it; scripts asked for exactly this.
+                        eprintln!(
+                            "stsenv: {} is not a profile: taking it as role {} in account {} (`stsenv profiles` lists the profiles)",
+                            q(name),
+                            q(name),
+                            me.account
+                        );
+                    }
                     (format!("arn:{partition}:iam::{}:role/{name}", me.account), Some(me.account))
                 }
             };
@@ -163,10 +177,15 @@ fn denied_as_role(err: Error, name: &str, account: &str, guess: &NotAProfile) ->
     .hint(hint)
 }
 
+/// Per step, the seconds its cached credentials have left (for `--dry-run`).
+pub fn cached(plan: &Plan, cache: &Cache) -> Vec<Option<i64>> {
+    keys(plan).iter().map(|k| cache.fresh(k).and_then(|c| c.seconds_left())).collect()
+}
+
 /// One cache key per step, each over the source identity, the STS endpoint and every step
 /// before it.
 pub fn keys(plan: &Plan) -> Vec<String> {
-    let endpoint = plan.endpoint.as_deref().unwrap_or("aws");
+    let endpoint = plan.endpoint.key();
     let mut parent = format!("{endpoint}\n{}", plan.source.identity());
     plan.steps
         .iter()

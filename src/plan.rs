@@ -1,6 +1,7 @@
 //! Profile resolution: from what the user asked for to a plan — where the source credentials
 //! come from, then each STS call in order. Nothing here touches the network.
 
+use crate::client::Endpoint;
 use crate::duration::{self, ASSUME_ROLE, CHAINED_MAX, SESSION_TOKEN};
 use crate::error::{Error, Result, q};
 use crate::profile::{self, Profiles, value};
@@ -64,7 +65,7 @@ pub struct Plan {
     pub source: Source,
     pub steps: Vec<Step>,
     pub region: Option<String>,
-    pub endpoint: Option<String>,
+    pub endpoint: Endpoint,
     /// Things worth telling the user before running the plan.
     pub notes: Vec<String>,
     /// What was asked, to renew it the same way.
@@ -207,8 +208,12 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
 
     Ok(Plan {
         label: target.to_owned(),
-        region: checked_region(profiles, target, req.region.clone().or_else(|| region(profiles, &steps, &source)))?,
-        endpoint: profiles.sts_endpoint(),
+        region: checked_region(
+            profiles,
+            target,
+            chosen_region(req)?.or_else(|| chain_value(profiles, &steps, &source, "region")),
+        )?,
+        endpoint: profiles.sts_endpoint()?,
         source,
         steps,
         notes,
@@ -249,8 +254,8 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
     let mfa = serial.map(|serial| Mfa::new(profiles, name, &serial));
     Ok(Plan {
         label: name.to_owned(),
-        region: checked_region(profiles, name, req.region.clone().or_else(|| value(p, "region").map(str::to_owned)))?,
-        endpoint: profiles.sts_endpoint(),
+        region: checked_region(profiles, name, chosen_region(req)?.or_else(|| value(p, "region").map(str::to_owned)))?,
+        endpoint: profiles.sts_endpoint()?,
         source,
         steps: vec![Step::SessionToken { duration, mfa }],
         notes: Vec::new(),
@@ -352,14 +357,8 @@ fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Sou
             }
             chain(profiles, src, seen).map_err(|e| e.profile(name))?
         }
-        (None, Some(cs)) if cs.eq_ignore_ascii_case("Environment") => {
-            // The SDKs' environment: keys, else a web identity.
-            let has_keys = std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|v| !v.is_empty());
-            match WebIdentity::from_env().filter(|_| !has_keys) {
-                Some(web) => (Source::WebIdentity(web), Vec::new()),
-                None => (source::environment::resolve(name)?, Vec::new()),
-            }
-        }
+        // The exported keys only, as botocore and the Rust SDK read it (never a web identity).
+        (None, Some(cs)) if cs.eq_ignore_ascii_case("Environment") => (source::environment::resolve(name)?, Vec::new()),
         (None, Some(cs)) => {
             let kind = match cs {
                 "Ec2InstanceMetadata" => Metadata::Ec2Instance,
@@ -462,27 +461,55 @@ fn no_credentials(profiles: &Profiles, name: &str, p: &aws_config::profile::Prof
     ))
 }
 
-/// The region for the output: the first profile in the chain, target first, that names one.
-fn region(profiles: &Profiles, steps: &[Step], source: &Source) -> Option<String> {
+impl Plan {
+    /// A setting (`region`, `output`) as the chain gives it: target first, then its sources.
+    pub fn chain_value(&self, profiles: &Profiles, key: &str) -> Option<String> {
+        chain_value(profiles, &self.steps, &self.source, key)
+    }
+}
+
+/// The first profile in the chain, target first, that names `key`.
+fn chain_value(profiles: &Profiles, steps: &[Step], source: &Source, key: &str) -> Option<String> {
     let step_profiles = steps.iter().rev().filter_map(|s| match s {
         Step::AssumeRole(a) => a.profile.as_deref(),
         Step::SessionToken { .. } => None,
     });
     step_profiles
         .chain(source.profile())
-        .find_map(|name| profiles.get(name).and_then(|p| value(p, "region")))
+        .find_map(|name| profiles.get(name).and_then(|p| value(p, key)))
         .map(str::to_owned)
+}
+
+/// `--region`, else as the SDKs do: `AWS_REGION`, then `AWS_DEFAULT_REGION`, beat the
+/// profile's region. One that a session exported is not the user's: there the value it
+/// replaced counts.
+fn chosen_region(req: &Request) -> Result<Option<String>> {
+    if req.region.is_some() {
+        return Ok(req.region.clone());
+    }
+    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        if let Some(region) = crate::vars::user_value(&crate::vars::real_env, var) {
+            if !valid_region(&region) {
+                return Err(Error::new(format!("invalid region {} in {var}", q(&region)))
+                    .hint(format!("set {var} to a region name like ap-northeast-1, or unset it")));
+            }
+            return Ok(Some(region));
+        }
+    }
+    Ok(None)
+}
+
+fn valid_region(region: &str) -> bool {
+    !region.is_empty() && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// STS needs a region that is a valid host label; say so before the SDK does, with the file.
 fn checked_region(profiles: &Profiles, profile: &str, region: Option<String>) -> Result<Option<String>> {
     match region {
-        Some(r) if r.is_empty() || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
-            Err(Error::new(format!("invalid region {}", q(&r)))
-                .profile(profile)
-                .at(profiles.locate(profile, Some("region")))
-                .hint("use a region name like ap-northeast-1"))
-        }
+        Some(r) if !valid_region(&r) => Err(Error::new(format!("invalid region {}", q(&r)))
+            .profile(profile)
+            .at(profiles.locate(profile, Some("region")))
+            .hint("use a region name like ap-northeast-1")),
         region => Ok(region),
     }
 }
@@ -531,6 +558,14 @@ fn default_session_name(mfa: Option<&Mfa>) -> String {
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, &[])
+    }
+}
+
+impl Plan {
+    /// The plan as `--dry-run` shows it; `cached` holds, per step, the seconds its cached
+    /// credentials have left (none: the step will call STS).
+    pub fn describe(&self, f: &mut impl fmt::Write, cached: &[Option<i64>]) -> fmt::Result {
         writeln!(f, "plan for {}:", q(&self.label))?;
         writeln!(f, "  source: {}", self.source)?;
         if let Source::Sso(role) = &self.source {
@@ -556,10 +591,32 @@ impl fmt::Display for Plan {
             if let Some(mfa) = step.mfa() {
                 write!(f, " with MFA {}", q(&mfa.serial))?;
             }
+            if let Some(Some(left)) = cached.get(i) {
+                // Minutes rounded up, as the prompt shows them.
+                write!(f, " [cached, {} left]", duration::human(((*left).max(0) as u32).div_ceil(60) * 60))?;
+            }
             writeln!(f)?;
         }
         writeln!(f, "  region: {}", self.region.as_deref().map_or("(none)".to_owned(), q))?;
-        write!(f, "  endpoint: {}", self.endpoint.as_deref().map_or("(AWS default)".to_owned(), q))?;
+        let variants = [(self.endpoint.fips, " (FIPS)"), (self.endpoint.dual_stack, " (dual-stack)")];
+        let variants: String = variants.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect();
+        write!(f, "  endpoint: {}{variants}", self.endpoint.url.as_deref().map_or("(AWS default)".to_owned(), q))?;
+        if !cached.is_empty() {
+            // From the newest cached step on, what a real run would do.
+            let start = cached.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+            let asks = self.steps[start.min(self.steps.len())..].iter().find_map(Step::mfa);
+            match (start >= self.steps.len(), asks) {
+                (true, _) => write!(f, "\n  would run: nothing (cache hit, no prompt)")?,
+                (false, Some(mfa)) if mfa.process.is_none() => write!(
+                    f,
+                    "\n  would run: steps {}-{}, asking for the MFA code of {}",
+                    start + 1,
+                    self.steps.len(),
+                    q(&mfa.serial)
+                )?,
+                (false, _) => write!(f, "\n  would run: steps {}-{}, no prompt", start + 1, self.steps.len())?,
+            }
+        }
         for note in &self.notes {
             write!(f, "\n  note: {note}")?;
         }

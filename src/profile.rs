@@ -1,5 +1,6 @@
 //! The AWS profile files (`~/.aws/config`, `~/.aws/credentials`), read with the SDK's own parser.
 
+use crate::client::Endpoint;
 use crate::error::{Error, Result, q};
 use aws_config::profile::{Profile, ProfileSet};
 use aws_runtime::env_config::EnvConfigValue;
@@ -65,8 +66,8 @@ impl Profiles {
         names
     }
 
-    /// The STS endpoint override.
-    pub fn sts_endpoint(&self) -> Option<String> {
+    /// Where STS calls go.
+    pub fn sts_endpoint(&self) -> Result<Endpoint> {
         self.endpoint("STS")
     }
 
@@ -80,22 +81,55 @@ impl Profiles {
         self.set.sso_session(name)
     }
 
-    /// A service's endpoint override, by the SDK's rules: `AWS_ENDPOINT_URL_<SERVICE>` >
-    /// `AWS_ENDPOINT_URL` > the selected profile's `[services]` > its `endpoint_url`.
-    /// `service_id` as the SDK names it: "STS", "SSO", "SSO OIDC".
-    pub fn endpoint(&self, service_id: &str) -> Option<String> {
+    /// A service's endpoint, by the SDK's rules: the override `AWS_ENDPOINT_URL_<SERVICE>` >
+    /// `AWS_ENDPOINT_URL` > the selected profile's `[services]` > its `endpoint_url`; and the
+    /// FIPS / dual-stack variants, `AWS_USE_FIPS_ENDPOINT` > `use_fips_endpoint` (the same
+    /// for dual-stack). `service_id` as the SDK names it: "STS", "SSO", "SSO OIDC".
+    pub fn endpoint(&self, service_id: &str) -> Result<Endpoint> {
         let ignore = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
             || self.set.get("ignore_configured_endpoint_urls").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        if ignore {
-            return None;
-        }
         let env = Env::real();
-        EnvConfigValue::new()
+        let url = EnvConfigValue::new()
             .env("AWS_ENDPOINT_URL")
             .profile("endpoint_url")
             .service_id(service_id)
             .load(&env, Some(&self.set))
             .map(|(value, _)| value.into_owned())
+            .filter(|_| !ignore);
+        Ok(Endpoint {
+            url,
+            fips: self.flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")?,
+            dual_stack: self.flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")?,
+        })
+    }
+
+    /// A true/false setting from the environment, else the selected profile.
+    fn flag(&self, var: &str, key: &str) -> Result<bool> {
+        let env = Env::real();
+        let Some((text, origin)) = EnvConfigValue::new().env(var).profile(key).load(&env, Some(&self.set)) else {
+            return Ok(false);
+        };
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => {
+                use aws_types::origin::Origin;
+                let origin: Origin = (&origin).into();
+                let from_env =
+                    [Origin::shared_environment_variable(), Origin::service_environment_variable()].contains(&origin);
+                let error =
+                    Error::new(format!("{} = {} is not true or false", if from_env { var } else { key }, q(&text)));
+                Err(if from_env {
+                    error.hint(format!("set {var} to true or false"))
+                } else {
+                    let profile = self.set.selected_profile();
+                    error
+                        .profile(profile)
+                        .at(self.locate(profile, Some(key)))
+                        .hint(format!("set {key} to true or false"))
+                })
+            }
+        }
     }
 
     /// Neither file exists: a new machine, before `aws configure`.

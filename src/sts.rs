@@ -1,7 +1,7 @@
 //! Calls to STS: one client, built only when a call is needed (never on a cache hit), with
 //! explicit credentials for each call so nothing in the environment is picked up by accident.
 
-use crate::client::causes;
+use crate::client::{Endpoint, causes};
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
 use aws_sdk_sts::config::{BehaviorVersion, IdentityCache, Region, retry::RetryConfig};
@@ -26,7 +26,7 @@ pub struct MfaCode<'a> {
 }
 
 impl Sts {
-    pub fn new(region: Option<&str>, endpoint: Option<&str>) -> Result<Self> {
+    pub fn new(region: Option<&str>, endpoint: &Endpoint) -> Result<Self> {
         let runtime = crate::client::runtime()?;
         let region = region.unwrap_or("us-east-1").to_owned();
         let mut config = aws_sdk_sts::Config::builder()
@@ -37,11 +37,14 @@ impl Sts {
             .identity_cache(IdentityCache::no_cache())
             .http_client(crate::client::http_client())
             .timeout_config(crate::client::timeouts())
-            .retry_config(RetryConfig::standard().with_max_attempts(3));
-        if let Some(url) = endpoint {
-            config = config.endpoint_url(url);
-        }
-        let endpoint = endpoint.map_or_else(|| format!("sts.{region}.amazonaws.com"), str::to_owned);
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .use_fips(endpoint.fips)
+            .use_dual_stack(endpoint.dual_stack);
+        config.set_endpoint_url(endpoint.url.clone());
+        let endpoint = match &endpoint.url {
+            Some(url) => url.clone(),
+            None => host(&region, endpoint, &runtime),
+        };
         Ok(Sts { runtime, client: aws_sdk_sts::Client::from_conf(config.build()), endpoint })
     }
 
@@ -157,6 +160,15 @@ impl Sts {
             _ => Error::new(format!("{operation}: bad answer from STS at {at}: {}", causes(&err))),
         }
     }
+}
+
+/// The host the SDK's endpoint rules pick, for messages ("cannot reach STS at …").
+fn host(region: &str, endpoint: &Endpoint, runtime: &tokio::runtime::Runtime) -> String {
+    use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+    let params = Params::builder().region(region).use_fips(endpoint.fips).use_dual_stack(endpoint.dual_stack).build();
+    let resolved = params.ok().and_then(|p| runtime.block_on(DefaultResolver::new().resolve_endpoint(&p)).ok());
+    let url = resolved.map_or_else(|| format!("https://sts.{region}.amazonaws.com"), |e| e.url().to_owned());
+    url.trim_start_matches("https://").to_owned()
 }
 
 /// Per-call settings: the caller's credentials, and no retry when the call carries a

@@ -176,6 +176,16 @@ fn previous(env: Env) -> Vec<&'static str> {
     names
 }
 
+/// The user's own value of `name`: the environment's, or where a session set it
+/// (`STSENV_VARS`), what the first `assume` saved in its place.
+pub fn user_value(env: Env, name: &str) -> Option<String> {
+    let value = match previous(env).contains(&name) {
+        true => saved(env).into_iter().find(|(n, _)| *n == name).map(|(_, v)| v),
+        false => env(name),
+    };
+    value.filter(|v| !v.is_empty())
+}
+
 /// The values the first `assume` saved, for the names `STSENV_SAVED` lists.
 fn saved(env: Env) -> Vec<(&'static str, String)> {
     let list = env("STSENV_SAVED").unwrap_or_default();

@@ -223,19 +223,12 @@ fn write_config_adds_one_profile_and_keeps_every_other_byte() {
     let after = std::fs::read_to_string(&config).unwrap();
     assert!(after.starts_with(&before), "bytes before the new section changed");
     let line = format!("credential_process = {} credential-process -- s3FullforAssumeRole", bin().display());
-    assert!(after.ends_with(&format!("[profile ide]\r\n{line}\r\n")), "{after:?}");
+    // The target's region and output come along: the AWS CLI needs no --region.
+    let section = format!("[profile ide]\r\n{line}\r\nregion = ap-northeast-1\r\noutput = json\r\n");
+    assert!(after.ends_with(&section), "{after:?}");
     let out = home
         .command(&aws)
-        .args([
-            "--endpoint-url",
-            &moto().url,
-            "--region",
-            "us-east-1",
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            "ide",
-        ])
+        .args(["--endpoint-url", &moto().url, "sts", "get-caller-identity", "--profile", "ide"])
         .args(["--query", "Arn", "--output", "text"])
         .output()
         .unwrap();

@@ -22,7 +22,7 @@ fn hostile_sts() -> Server {
 }
 
 fn nu() -> std::path::PathBuf {
-    require("nu")
+    shell_program("nu")
 }
 
 /// Runs `script` in real nushell with stsenv's init sourced.

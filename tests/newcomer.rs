@@ -135,7 +135,7 @@ fn expiry_restores_too_and_the_prompt_shows_hours_and_role_names() {
 fn fish_universal_aws_profile_does_not_beat_the_assumed_credentials() {
     let home = Home::seeds(&moto().url);
     let fish = || {
-        let mut cmd = home.command(require("fish"));
+        let mut cmd = home.command(shell_program("fish"));
         cmd.env("XDG_CONFIG_HOME", home.path().join(".config"));
         cmd
     };
@@ -172,7 +172,7 @@ fn ctrl_c_at_the_prompt_in_zsh_fails_the_eval_and_ctrl_d_ends_cleanly() {
     let file = home.path().join("out.sh");
     let cases = [("\x03", 130, "false\n"), ("\x04", 1, "false\n"), ("123 456\r", 0, "export AWS_ACCESS_KEY_ID='ASIA")];
     for (input, code, expect) in cases {
-        let mut cmd = home.command(require("bash"));
+        let mut cmd = home.command(shell_program("bash"));
         cmd.arg("-c").arg(format!("stsenv assume s3FullforAssumeRole --shell bash > {}; echo RC=$?", file.display()));
         let mut pty = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
         pty.exp_string("Enter MFA code").unwrap();
@@ -339,4 +339,101 @@ fn renewal_replays_what_was_asked() {
     }
     // The renewals came through the `test` source profile's chain, as first asked.
     assert!(proxy.all().iter().any(|r| r.param("RoleArn").is_some_and(|a| a.ends_with("role/CREATED_ROLE"))));
+}
+
+/// The second walk-through (issue 19): each finding, as the user met it.
+#[test]
+fn second_walkthrough_findings() {
+    let home = Home::seeds(&moto().url);
+    let stsenv = |args: &[&str]| {
+        let out = home.stsenv(args);
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+
+    // `login` of a profile that is no SSO profile says so, and what could sign in.
+    let (code, _, stderr) = stsenv(&["login", "readonly"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("profile 'readonly': it is not an SSO profile") && stderr.contains("aws configure sso"),
+        "{stderr}"
+    );
+    let sso = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n\
+               [profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Developer\n";
+    std::fs::write(home.aws_file("config"), format!("{CONFIG}\n{sso}")).unwrap();
+    let (_, _, stderr) = stsenv(&["login"]);
+    assert!(stderr.contains("profile 'default': it is not an SSO profile"), "{stderr}");
+    assert!(stderr.contains("`stsenv login dev` or `stsenv login --sso-session corp`"), "{stderr}");
+
+    // `status --short` in a prompt with no session: an empty segment, no error at every prompt.
+    assert_eq!(stsenv(&["status", "--short"]), (Some(0), String::new(), String::new()));
+
+    // An IDE's credential_process with no terminal and no MFA session: what it can do.
+    let out = home.stsenv_detached(&["credential-process", "s3FullforAssumeRole"]);
+    assert!(text(&out.stderr).contains("in a terminal first"), "{}", text(&out.stderr));
+
+    // Each subcommand offers only the options it uses.
+    for sub in ["exec", "credential-process", "console"] {
+        let (_, help, _) = stsenv(&[sub, "--help"]);
+        for flag in ["--shell", "--format", "--write-profile", "--force"] {
+            assert!(!help.contains(flag), "{sub} --help offers {flag}: {help}");
+        }
+        if sub != "exec" {
+            // (exec takes what follows TARGET as the command.)
+            assert_eq!(stsenv(&[sub, "readonly", "--format", "json"]).0, Some(2), "{sub}");
+        }
+    }
+
+    // --dry-run tells whether a step is cached (will I be prompted?).
+    let (_, _, stderr) = stsenv(&["assume", "readonly", "--dry-run"]);
+    assert!(stderr.contains("would run: steps 1-2, asking for the MFA code of"), "{stderr}");
+    assert_eq!(stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).0, Some(0));
+    let (_, _, stderr) = stsenv(&["assume", "s3FullforAssumeRole", "--dry-run"]);
+    assert!(stderr.contains("for 12h with MFA") && stderr.contains("[cached, 12h left]"), "{stderr}");
+    assert!(stderr.contains("[cached, 1h left]") || stderr.contains("[cached, 59m left]"), "{stderr}");
+    assert!(stderr.contains("would run: nothing (cache hit, no prompt)"), "{stderr}");
+    let (_, _, stderr) = stsenv(&["assume", "readonly", "--dry-run"]);
+    assert!(stderr.contains("would run: steps 2-2, no prompt"), "{stderr}");
+
+    // `cache list` names the duration where one profile has two entries for one role.
+    let args = ["assume", "s3FullforAssumeRole", "--duration", "15m", "--shell", "bash"];
+    assert_eq!(stsenv(&args).0, Some(0));
+    let (_, list, _) = stsenv(&["cache", "list"]);
+    assert!(list.contains("s3FullforAssumeRole for 15m") && list.contains("s3FullforAssumeRole for 1h"), "{list}");
+
+    // `profiles --long` in columns.
+    let (_, long, _) = stsenv(&["profiles", "--long"]);
+    let columns: Vec<usize> =
+        long.lines().map(|l| l.find("  ").unwrap() + l[l.find("  ").unwrap()..].find(|c| c != ' ').unwrap()).collect();
+    assert!(columns.windows(2).all(|w| w[0] == w[1]), "{long}");
+
+    // `init` with no shell: a question on stderr, nothing to eval, success.
+    let (code, stdout, stderr) = stsenv(&["init"]);
+    assert_eq!((code, stdout.as_str()), (Some(0), ""), "{stderr}");
+    assert!(stderr.contains("which shell? stsenv init bash|zsh|fish|direnv|pwsh|nu"), "{stderr}");
+
+    // A name that is no profile, typed at a terminal: said to be taken as a role name.
+    let mut cmd = home.command(shell_program("bash"));
+    cmd.arg("-c").arg("stsenv assume deployer --token-code 123456 --shell bash > out.sh");
+    let mut pty = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    let screen = pty.exp_eof().unwrap();
+    assert!(
+        screen.contains("'deployer' is not a profile: taking it as role 'deployer' in account 123456789012"),
+        "{screen}"
+    );
+}
+
+/// `cargo install` users get man pages from the same clap definition as `--help`.
+#[test]
+fn man_pages_come_from_the_command_line_definition() {
+    let home = Home::seeds(&moto().url);
+    let page = text(&home.stsenv(&["man"]).stdout);
+    assert!(page.contains(".TH stsenv 1") && page.contains("stsenv\\-assume(1)"), "{page}");
+    let dir = home.path().join("man/man1");
+    let out = home.stsenv(&["man", "--dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let assume = std::fs::read_to_string(dir.join("stsenv-assume.1")).unwrap();
+    assert!(assume.contains(".TH stsenv-assume 1") && assume.contains("\\-\\-token\\-code"), "{assume}");
+    for sub in ["session", "exec", "credential-process", "console", "init", "cache-list", "man"] {
+        assert!(dir.join(format!("stsenv-{sub}.1")).is_file(), "no page for {sub}");
+    }
 }

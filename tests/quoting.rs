@@ -109,7 +109,7 @@ fn generated_values_eval_to_themselves_in_bash_zsh_and_fish() {
         };
         let script = home.path().join(format!("quoted.{kind}"));
         std::fs::write(&script, render(shell, &changes) + "env -0\n").unwrap();
-        let mut cmd = home.command(require(kind));
+        let mut cmd = home.command(shell_program(kind));
         match kind {
             "zsh" => cmd.arg("-f"),
             "fish" => cmd.arg("--no-config"),

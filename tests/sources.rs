@@ -176,7 +176,17 @@ fn web_identity_from_a_profile_and_from_the_environment() {
     let token = home.path().join("token").display().to_string();
     let env =
         [("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/WebRole"), ("AWS_WEB_IDENTITY_TOKEN_FILE", token.as_str())];
-    let (stdout, stderr, _) = assume(&home, "envweb", &env);
+    // With no profile to start from (EKS, CI), the environment's web identity assumes a role ARN.
+    let no_profile = [env.as_slice(), &[("AWS_PROFILE", "none-here")]].concat();
+    let (stdout, stderr, _) = assume(&home, "arn:aws:iam::123456789012:role/ReadOnly", &no_profile);
+    assert!(stdout.contains("assumed-role/ReadOnly/"), "{stdout}{stderr}");
+    // credential_source = Environment means exported keys only, as in botocore and the Rust SDK.
+    let (stdout, stderr, code) = assume(&home, "envweb", &env);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("not AWS_WEB_IDENTITY_TOKEN_FILE"), "{stderr}");
+    let keys =
+        [env.as_slice(), &[("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENTKEY"), ("AWS_SECRET_ACCESS_KEY", "s")]].concat();
+    let (stdout, stderr, _) = assume(&home, "envweb", &keys);
     assert!(stdout.contains("assumed-role/ReadOnly/ci"), "{stdout}{stderr}");
 }
 

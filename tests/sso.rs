@@ -156,10 +156,10 @@ fn sso_profiles_eval_in_every_shell_and_roles_chain_on_them_at_moto() {
     assert!(!list.contains("valid-corp"), "the token in the list: {list}");
     let long = text(&home.stsenv(&["profiles", "--long"]).stdout);
     assert!(
-        long.contains("dev\tSSO role 'Developer' in account 123456789012") && long.contains("token valid"),
+        long.contains("dev        SSO role 'Developer' in account 123456789012") && long.contains("token valid"),
         "{long}"
     );
-    assert!(long.contains("ssochain2\trole s3FullforAssumeRole -> ReadOnly from SSO role 'Developer'"), "{long}");
+    assert!(long.contains("ssochain2  role s3FullforAssumeRole -> ReadOnly from SSO role 'Developer'"), "{long}");
     let status = home.shell("bash", "eval \"$(stsenv assume dev)\" && stsenv status");
     let status = text(&status.stdout);
     assert!(status.contains("profile:  dev\n") && status.contains("sign-in:  SSO session 'corp'"), "{status}");
@@ -337,4 +337,19 @@ fn every_service_error_is_one_line_and_changes_nothing() {
             line("sso_start_url = https://other")
         ),
     );
+}
+
+#[test]
+fn the_portal_host_follows_the_fips_and_dual_stack_settings() {
+    let config = "[sso-session east2]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-2\n\n\
+                  [profile fipsdev]\nsso_session = east2\nsso_account_id = 123456789012\nsso_role_name = Developer\n\
+                  use_fips_endpoint = true\nuse_dualstack_endpoint = true\n";
+    let home = Home::with("unused", config, "");
+    write_token(&home, "east2", "valid-east2", 3600, None);
+    let proxy = Server::refusing_proxy();
+    let mut cmd = home.command(bin());
+    cmd.env_remove("AWS_ENDPOINT_URL").env("HTTPS_PROXY", &proxy.url);
+    let out = cmd.args(["assume", "fipsdev", "--shell", "bash", "--no-prompt"]).output().unwrap();
+    assert_eq!(text(&out.stdout), "false\n", "{}", text(&out.stderr));
+    assert_eq!(proxy.connect_hosts()[..1], ["portal.sso-fips.us-east-2.api.aws:443"], "{}", text(&out.stderr));
 }

@@ -1,16 +1,16 @@
 //! `stsenv assume TARGET`: a profile, a role ARN, or a role name in the source account.
 
-use crate::cli::AssumeArgs;
+use crate::cli::{AssumeArgs, AssumeCmd};
 use crate::error::{Error, Result};
 use crate::plan::{self, Plan, Request};
 use crate::profile::{self, Profiles};
 
-pub fn run(args: &AssumeArgs) -> Result<()> {
-    if super::print_remembered(&args.common)? {
+pub fn run(args: &AssumeCmd) -> Result<()> {
+    if super::print_remembered(&args.assume.common, &args.output)? {
         return Ok(());
     }
-    let (plan, profiles) = plan(args, "assume")?;
-    super::deliver(&plan, &args.common, &profiles)
+    let (plan, profiles) = plan(&args.assume, "assume")?;
+    super::deliver(&plan, &args.assume.common, &args.output, &profiles)
 }
 
 /// The plan for TARGET, shared by every command that takes assume's arguments.

@@ -18,6 +18,10 @@ pub fn run(action: &CacheAction) -> Result<()> {
                 eprintln!("stsenv: no cached credentials in {}", cache.dir().display());
                 return super::write_stdout(&sign_ins);
             }
+            // Two entries of one profile and step differ in duration: name it.
+            let ambiguous = |e: &crate::cache::Entry| {
+                entries.iter().filter(|(_, o)| o.profile == e.profile && o.what == e.what).count() > 1
+            };
             let rows: Vec<[String; 4]> = entries
                 .iter()
                 .map(|(_, entry)| {
@@ -28,6 +32,10 @@ pub fn run(action: &CacheAction) -> Result<()> {
                         "GetSessionToken" => "MFA session (GetSessionToken)".to_owned(),
                         arn if arn.starts_with("arn:") => format!("AssumeRole {arn}"),
                         other => other.to_owned(),
+                    };
+                    let what = match entry.duration.filter(|_| ambiguous(entry)) {
+                        Some(d) => format!("{what} for {}", human(d)),
+                        None => what,
                     };
                     let until = entry.creds.expires_at.map(rfc3339).unwrap_or_default();
                     [printable(&entry.profile), printable(&what), state, until]

@@ -12,7 +12,9 @@ pub fn run(shell: CompletionShell) -> Result<()> {
 /// The shell code that registers stsenv's completer.
 pub fn registration(shell: CompletionShell) -> Result<String> {
     let name = match shell {
-        CompletionShell::Bash => "bash",
+        // clap_complete's bash script globs candidates and needs bash 4: ours speaks the same
+        // protocol in bash 3.2 and lints clean.
+        CompletionShell::Bash => return Ok(include_str!("../../shell/complete.bash").to_owned()),
         CompletionShell::Zsh => "zsh",
         CompletionShell::Fish => "fish",
         CompletionShell::Pwsh => "powershell",

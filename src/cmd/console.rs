@@ -17,8 +17,7 @@ pub fn run(args: &ConsoleArgs) -> Result<()> {
                 return Err(session_token_error(&plan.label));
             }
             if common.dry_run {
-                eprintln!("{plan}");
-                return Ok(());
+                return super::dry_run(&plan);
             }
             let cache = crate::cache::Cache::open()?;
             let got = super::obtain_for(&plan, common, &cache)?;

@@ -20,8 +20,7 @@ pub fn run(args: &CredentialProcessArgs) -> Result<()> {
     let (plan, profiles) = super::assume::plan(args, "credential-process")?;
     let common = &args.common;
     if common.dry_run {
-        eprintln!("{plan}");
-        return Ok(());
+        return super::dry_run(&plan);
     }
     let got = super::obtain_for(&plan, common, &cache)?;
     super::remember(&cache, &plan, &profiles, &got, common);
@@ -36,8 +35,17 @@ fn write_config(args: &CredentialProcessArgs, name: &str) -> Result<()> {
     let mut words = vec![exe.to_string_lossy().into_owned(), "credential-process".to_owned()];
     words.extend(plan.request.words().into_iter().skip(1));
     let command = shell_words::join(words);
+    // The target's region and output go along, or the AWS CLI asks for a region.
+    let region = args.assume.common.region.clone().or_else(|| plan.chain_value(&profiles, "region"));
+    let output = plan.chain_value(&profiles, "output");
+    let settings: Vec<(&str, String)> =
+        [("region", region), ("output", output)].into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
     let cache = crate::cache::Cache::open()?;
-    crate::credentials_file::write_credential_process(&profiles.config_file, name, &command, &cache)?;
-    eprintln!("stsenv: wrote [profile {name}] to {}: credential_process = {command}", profiles.config_file.display());
+    crate::credentials_file::write_credential_process(&profiles.config_file, name, &command, &settings, &cache)?;
+    let extra: String = settings.iter().map(|(k, v)| format!(", {k} = {v}")).collect();
+    eprintln!(
+        "stsenv: wrote [profile {name}] to {}: credential_process = {command}{extra}",
+        profiles.config_file.display()
+    );
     Ok(())
 }

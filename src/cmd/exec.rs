@@ -24,8 +24,7 @@ pub fn run(args: &ExecArgs) -> Result<()> {
     }
     let (plan, profiles) = super::assume::plan(&args.assume, "exec")?;
     if common.dry_run {
-        eprintln!("{plan}");
-        return Ok(());
+        return super::dry_run(&plan);
     }
     if args.server {
         return server::run(&plan, common, &profiles, &program, rest);

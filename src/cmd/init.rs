@@ -3,7 +3,7 @@
 
 use super::completions::registration;
 use crate::cli::{CompletionShell, InitShell};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use clap::ValueEnum;
 
 pub fn run(shell: Option<InitShell>) -> Result<()> {
@@ -13,9 +13,10 @@ pub fn run(shell: Option<InitShell>) -> Result<()> {
             .filter_map(|s| s.to_possible_value())
             .map(|v| v.get_name().to_owned())
             .collect();
-        return Err(Error::new(format!("which shell? stsenv init {}", names.join("|")))
-            .hint("e.g. add `eval \"$(stsenv init bash)\"` to ~/.bashrc")
-            .exit(2));
+        // A question, not a failure: the choices on stderr, nothing to eval on stdout.
+        eprintln!("stsenv: which shell? stsenv init {}", names.join("|"));
+        eprintln!("stsenv: e.g. add `eval \"$(stsenv init bash)\"` to ~/.bashrc");
+        return Ok(());
     };
     let (script, completions) = match shell {
         InitShell::Bash => (include_str!("../../shell/stsenv.bash"), Some(CompletionShell::Bash)),
@@ -26,6 +27,10 @@ pub fn run(shell: Option<InitShell>) -> Result<()> {
         InitShell::Nu => (include_str!("../../shell/stsenv.nu"), None),
     };
     let mut text = script.to_owned();
+    if shell == InitShell::Bash {
+        // bash < 5 has no clock builtin: the hook counts $SECONDS from this time, fork-free.
+        text = text.replacen("__stsenv_init_time=0", &format!("__stsenv_init_time={}", crate::creds::now()), 1);
+    }
     let wanted = std::env::var_os("STSENV_NO_COMPLETIONS").is_none_or(|v| v.is_empty());
     if let (Some(completion), true) = (completions, wanted) {
         let code = registration(completion)?;

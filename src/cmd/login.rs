@@ -2,8 +2,8 @@
 //! device flow) and write the token where the AWS CLI keeps it, so both can use it.
 
 use crate::cli::LoginArgs;
-use crate::error::Result;
-use crate::profile::{self, Profiles};
+use crate::error::{Error, Result};
+use crate::profile::{self, Profiles, value};
 use crate::source::sso::{self, login, token};
 
 pub fn run(args: &LoginArgs) -> Result<()> {
@@ -14,6 +14,7 @@ pub fn run(args: &LoginArgs) -> Result<()> {
     }
     let session = match &args.sso_session {
         Some(session) => sso::named_session(&profiles, session)?,
+        None if profiles.get(&name).is_some_and(|p| !is_sso(p)) => return Err(not_sso(&profiles, &name)),
         None => sso::session_of(&profiles, &name)?,
     };
     let path = token::path(&session);
@@ -24,4 +25,26 @@ pub fn run(args: &LoginArgs) -> Result<()> {
     let refresh = if new.refresh_token.is_some() { ", refreshable" } else { "" };
     eprintln!("stsenv: token for {} valid until {}{refresh} ({})", session.label(), new.expires_at, path.display());
     Ok(())
+}
+
+/// A profile that names a sign-in (the SSO keys `stsenv login` needs).
+fn is_sso(p: &aws_config::profile::Profile) -> bool {
+    ["sso_session", "sso_start_url"].iter().any(|k| value(p, k).is_some())
+}
+
+/// `stsenv login PROFILE` for a profile with keys or a role: say so, and what can sign in.
+fn not_sso(profiles: &Profiles, name: &str) -> Error {
+    let mut choices: Vec<String> =
+        profiles.names().into_iter().filter(|n| profiles.get(n).is_some_and(is_sso)).map(str::to_owned).collect();
+    choices.extend(profiles.sso_session_names().into_iter().map(|s| format!("--sso-session {s}")));
+    let hint = match choices.is_empty() {
+        true => {
+            "no profile or [sso-session] signs in to IAM Identity Center here: `aws configure sso` adds one".to_owned()
+        }
+        false => format!("sign in with `stsenv login {}`", choices.join("` or `stsenv login ")),
+    };
+    Error::new("it is not an SSO profile (no sso_session or sso_start_url), so there is nothing to sign in to")
+        .profile(name)
+        .at(profiles.locate(name, None))
+        .hint(hint)
 }

@@ -8,6 +8,7 @@ mod credential_process;
 mod exec;
 mod init;
 mod login;
+mod man;
 mod profiles;
 mod renew;
 mod server;
@@ -15,7 +16,7 @@ mod session;
 mod status;
 mod unset;
 
-use crate::cli::{Cli, Command, Common};
+use crate::cli::{Cli, Command, Common, Output};
 use crate::error::Result;
 use crate::memo;
 use crate::obtain::{self, Options};
@@ -40,37 +41,46 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Cache { action } => cache::run(&action),
         Command::Profiles(args) => profiles::run(&args),
         Command::Renew(args) => renew::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
 
 /// What `assume` and `session` share once they have a plan: run it, then print shell code
 /// (or write the credentials file with --write-profile).
-fn deliver(plan: &Plan, common: &Common, profiles: &Profiles) -> Result<()> {
+fn deliver(plan: &Plan, common: &Common, output: &Output, profiles: &Profiles) -> Result<()> {
     if common.dry_run {
-        eprintln!("{plan}");
-        return Ok(());
+        return dry_run(plan);
     }
-    if common.write_profile.is_none() && !common.shell.is_data() && std::io::stdout().is_terminal() {
+    if output.write_profile.is_none() && !output.shell.is_data() && std::io::stdout().is_terminal() {
         // Nothing would eval it: do not show secrets on the screen for nothing.
         return Err(not_evaluated(&format!("{} {}", plan.request.verb, render::posix_quote(&plan.label))));
     }
     let cache = crate::cache::Cache::open()?;
     let got = obtain_for(plan, common, &cache)?;
     remember(&cache, plan, profiles, &got, common);
-    if let Some(section) = &common.write_profile {
-        crate::credentials_file::write(&profiles.credentials_file, section, &got.creds, common.force, &cache)?;
+    if let Some(section) = &output.write_profile {
+        crate::credentials_file::write(&profiles.credentials_file, section, &got.creds, output.force, &cache)?;
         let until =
             got.creds.expires_at.map_or(String::new(), |at| format!(", valid until {}", crate::creds::rfc3339(at)));
         eprintln!("stsenv: wrote [{section}] to {}{until}", profiles.credentials_file.display());
         return Ok(());
     }
-    print(common.shell.get(), &changes(plan, &got, profiles))
+    print(output.shell.get(), &changes(plan, &got, profiles))
+}
+
+/// `--dry-run`: the plan on stderr, each cached step marked with its time left.
+fn dry_run(plan: &Plan) -> Result<()> {
+    let cache = crate::cache::Cache::open()?;
+    let mut text = String::new();
+    let _ = plan.describe(&mut text, &obtain::cached(plan, &cache));
+    eprintln!("{text}");
+    Ok(())
 }
 
 /// A cache hit with no resolution: what the memo says this command line resolves to, when
 /// its cache entry is fresh. `None` sends the command down the whole path.
 fn remembered(cache: &crate::cache::Cache, common: &Common) -> Option<(memo::Resolved, obtain::Obtained)> {
-    if common.dry_run || common.cache_mode() != crate::cache::Mode::Use || common.write_profile.is_some() {
+    if common.dry_run || common.cache_mode() != crate::cache::Mode::Use {
         return None;
     }
     let resolved: memo::Resolved = memo::lookup(cache, "resolve", &command_line())?;
@@ -114,13 +124,13 @@ fn command_line() -> Vec<String> {
 }
 
 /// Prints a remembered hit (`assume`, `session`): true when done.
-fn print_remembered(common: &Common) -> Result<bool> {
-    if std::io::stdout().is_terminal() && !common.shell.is_data() {
+fn print_remembered(common: &Common, output: &Output) -> Result<bool> {
+    if output.write_profile.is_some() || (std::io::stdout().is_terminal() && !output.shell.is_data()) {
         return Ok(false);
     }
     let cache = crate::cache::Cache::open()?;
     let Some((resolved, got)) = remembered(&cache, common) else { return Ok(false) };
-    print(common.shell.get(), &remembered_changes(&resolved, &got))?;
+    print(output.shell.get(), &remembered_changes(&resolved, &got))?;
     Ok(true)
 }
 

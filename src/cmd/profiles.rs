@@ -13,14 +13,16 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
         return super::write_stdout(&text);
     }
     let profiles = Profiles::load(&profile::default_profile())?;
+    let names = profiles.names();
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let mut text = String::new();
-    for name in profiles.names() {
+    for name in names {
         let request = Request { verb: "assume", target: name.to_owned(), ..Request::default() };
         let what = match plan::assume(&profiles, &request) {
             Ok(plan) => describe(&plan),
             Err(e) => format!("error: {e}"),
         };
-        text += &format!("{name}\t{}\n", printable(&what));
+        text += &format!("{name:width$}  {}\n", printable(&what));
     }
     super::write_stdout(&text)
 }

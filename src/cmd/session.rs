@@ -6,7 +6,7 @@ use crate::plan::{self, Request};
 use crate::profile::{self, Profiles};
 
 pub fn run(args: &SessionArgs) -> Result<()> {
-    if super::print_remembered(&args.common)? {
+    if super::print_remembered(&args.common, &args.output)? {
         return Ok(());
     }
     let name = args.profile.clone().unwrap_or_else(profile::default_profile);
@@ -21,5 +21,5 @@ pub fn run(args: &SessionArgs) -> Result<()> {
         ..Request::default()
     };
     let plan = plan::session(&profiles, &request)?;
-    super::deliver(&plan, common, &profiles)
+    super::deliver(&plan, common, &args.output, &profiles)
 }

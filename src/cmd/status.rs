@@ -16,12 +16,14 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let renew = |_: &str| "run `stsenv renew`".to_owned();
 
     if args.short {
-        let (Some(label), Some(left)) = (&label, left) else { return Err(Error::new("no stsenv session")) };
-        // As the prompt hooks show it: a role ARN by its role name, hours past the hour.
+        // No session: an empty prompt segment, not an error at every prompt.
+        let (Some(label), Some(left)) = (&label, left) else { return Ok(()) };
+        // As the prompt hooks show it: a role ARN by its role name, minutes rounded up.
         let name = if label.starts_with("arn:") { label.rsplit('/').next().unwrap_or(label) } else { label };
-        let text = match left {
-            l if l >= 3600 => format!("{name} {}h{:02}m\n", l / 3600, l % 3600 / 60),
-            l if l > 0 => format!("{name} {}m\n", l / 60),
+        let minutes = (left + 59) / 60;
+        let text = match minutes {
+            m if m >= 60 => format!("{name} {}h{:02}m\n", m / 60, m % 60),
+            m if m > 0 => format!("{name} {m}m\n"),
             _ => format!("{name} expired\n"),
         };
         return super::write_stdout(&text);
@@ -57,7 +59,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let left = expires_at.map(|at| at - now());
     let profiles = Profiles::load(&profile::default_profile())?;
     let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"));
-    let sts = Sts::new(region.as_deref(), profiles.sts_endpoint().as_deref())?;
+    let sts = Sts::new(region.as_deref(), &profiles.sts_endpoint()?)?;
     let me = sts.caller_identity(&creds).map_err(|e| match &label {
         Some(l) => e.profile(l).hint(renew(l)),
         None => e,

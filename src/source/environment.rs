@@ -8,11 +8,17 @@ use crate::error::{Error, Result};
 pub fn resolve(name: &str) -> Result<Source> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
-        return Err(Error::new(
-            "credential_source = Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set",
-        )
-        .profile(name)
-        .hint("export them, or use source_profile"));
+        let error =
+            Error::new("credential_source = Environment, but AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set")
+                .profile(name);
+        // botocore and the Rust SDK read only the keys there; say so to an EKS or CI user.
+        return Err(match var("AWS_WEB_IDENTITY_TOKEN_FILE") {
+            Some(_) => error.hint(
+                "Environment means exported keys only (as in the AWS SDKs), not AWS_WEB_IDENTITY_TOKEN_FILE: \
+                 put role_arn and web_identity_token_file in the profile, or assume the role ARN directly",
+            ),
+            None => error.hint("export them, or use source_profile"),
+        });
     };
     Ok(Source::Environment {
         creds: Credentials {

@@ -8,7 +8,8 @@ pub mod process;
 pub mod sso;
 pub mod web_identity;
 
-use crate::cache::{Cache, Mode};
+use crate::cache::{Cache, Mode, Put};
+use crate::client::Endpoint;
 use crate::creds::Credentials;
 use crate::error::{Result, q};
 use std::fmt;
@@ -38,7 +39,7 @@ pub struct Fetch<'a> {
     pub may_prompt: bool,
     /// Where STS is, for sources that call it (web identity).
     pub region: Option<&'a str>,
-    pub endpoint: Option<&'a str>,
+    pub endpoint: &'a Endpoint,
 }
 
 impl Source {
@@ -113,7 +114,7 @@ fn cached(source: &Source, fetch: &Fetch, get: impl Fn(&Fetch) -> Result<Credent
     let owner = source.profile().unwrap_or("environment");
     // Long-term keys (a credential_process may print them) never go into the cache.
     if creds.expires_at.is_some()
-        && let Err(e) = fetch.cache.put(&key, owner, &source.to_string(), &creds)
+        && let Err(e) = fetch.cache.put(&key, Put { profile: owner, what: &source.to_string(), duration: None }, &creds)
     {
         eprintln!("stsenv: warning: {e}");
     }

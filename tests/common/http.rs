@@ -54,6 +54,12 @@ impl Request {
         self.head.to_ascii_lowercase().contains("\nx-amz-security-token:")
     }
 
+    /// The region in the SigV4 scope (`Credential=AKID/DATE/REGION/…`).
+    pub fn signing_region(&self) -> String {
+        let auth = self.head.lines().find(|l| l.to_ascii_lowercase().starts_with("authorization:")).unwrap_or("");
+        auth.split("Credential=").nth(1).and_then(|c| c.split('/').nth(2)).unwrap_or("").to_owned()
+    }
+
     /// The access key id that signed the request (SigV4 `Credential=AKID/…`).
     pub fn signer(&self) -> String {
         let auth = self.head.lines().find(|l| l.to_ascii_lowercase().starts_with("authorization:")).unwrap_or("");
@@ -105,6 +111,18 @@ impl Server {
     pub fn counting(upstream: &str) -> Server {
         let upstream = upstream.trim_start_matches("http://").to_owned();
         Server::start(move |req| Reply::Raw(forward(&upstream, req)))
+    }
+
+    /// An HTTPS proxy (`HTTPS_PROXY`) that records each CONNECT and refuses it: which host
+    /// a client's endpoint rules chose, without reaching it.
+    pub fn refusing_proxy() -> Server {
+        Server::start(|_| Reply::Raw(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n".to_vec()))
+    }
+
+    /// The hosts clients asked a `refusing_proxy` to CONNECT to.
+    pub fn connect_hosts(&self) -> Vec<String> {
+        let requests = self.requests.lock().unwrap();
+        requests.iter().filter_map(|r| r.head.strip_prefix("CONNECT ")?.split(' ').next().map(str::to_owned)).collect()
     }
 
     pub fn count(&self, action: &str) -> usize {

@@ -44,6 +44,25 @@ pub fn require(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} is not installed: {INSTALL}"))
 }
 
+/// The shell a test runs: the system's, or the old releases `scripts/test-old-shells.sh` names
+/// (STSENV_TEST_PEERS: bash 3.2 and fish 3.3 as in ../shared/peers; STSENV_TEST_NU: a nu binary).
+pub fn shell_program(kind: &str) -> PathBuf {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let old = match (kind, var("STSENV_TEST_PEERS"), var("STSENV_TEST_NU")) {
+        ("bash", Some(peers), _) => Some(peers.join("bash-3.2/bin/bash")),
+        ("fish", Some(peers), _) => Some(peers.join("fish-3.3/bin/fish")),
+        ("nu", _, Some(nu)) => Some(nu),
+        _ => None,
+    };
+    match old {
+        Some(path) => {
+            assert!(path.is_file(), "{} is missing: see ../shared/peers/README.md", path.display());
+            path
+        }
+        None => require(kind),
+    }
+}
+
 pub struct Moto {
     pub url: String,
     // Closing this (when the test binary exits) stops the server: see `start_moto`.
@@ -208,7 +227,7 @@ impl Home {
 
     /// Runs `script` in a real shell (`bash -c`, `zsh -c`, `fish -c`).
     pub fn shell(&self, shell: &str, script: &str) -> Output {
-        let program = require(shell);
+        let program = shell_program(shell);
         let mut cmd = self.command(program);
         match shell {
             "zsh" => cmd.arg("-f"),

@@ -12,7 +12,7 @@ pub struct Shell {
 
 impl Shell {
     pub fn start(home: &Home, kind: &'static str, env: &[(&str, &str)]) -> Shell {
-        let mut cmd = home.command(require(kind));
+        let mut cmd = home.command(shell_program(kind));
         match kind {
             "bash" => cmd.args(["--norc", "--noprofile", "-i"]),
             "zsh" => cmd.args(["-f", "-i"]),
@@ -84,10 +84,12 @@ impl Drop for Shell {
     }
 }
 
+/// A line that sets STSENV_EXPIRES_AT to `delta` seconds from now (the time taken here, so
+/// shells with no clock builtin need none).
 pub fn seconds_from_now(kind: &str, delta: i64) -> String {
+    let at = now() + delta;
     match kind {
-        "fish" => format!("set -gx STSENV_EXPIRES_AT (math (path mtime /) + (path mtime --relative /) + {delta})"),
-        "zsh" => format!("zmodload zsh/datetime; export STSENV_EXPIRES_AT=$((EPOCHSECONDS + {delta}))"),
-        _ => format!("export STSENV_EXPIRES_AT=$((EPOCHSECONDS + {delta}))"),
+        "fish" => format!("set -gx STSENV_EXPIRES_AT {at}"),
+        _ => format!("export STSENV_EXPIRES_AT={at}"),
     }
 }

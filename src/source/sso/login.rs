@@ -60,10 +60,10 @@ fn client(session: &SsoSession) -> aws_sdk_ssooidc::Client {
         .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
         .region(aws_sdk_ssooidc::config::Region::new(session.region.clone()))
         .http_client(crate::client::http_client())
-        .timeout_config(crate::client::timeouts());
-    if let Some(url) = &session.oidc_endpoint {
-        config = config.endpoint_url(url);
-    }
+        .timeout_config(crate::client::timeouts())
+        .use_fips(session.oidc_endpoint.fips)
+        .use_dual_stack(session.oidc_endpoint.dual_stack);
+    config.set_endpoint_url(session.oidc_endpoint.url.clone());
     aws_sdk_ssooidc::Client::from_conf(config.build())
 }
 

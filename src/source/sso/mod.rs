@@ -6,6 +6,7 @@ pub mod login;
 pub mod token;
 
 use super::Fetch;
+use crate::client::Endpoint;
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
 use crate::profile::{Profiles, value};
@@ -21,7 +22,7 @@ pub struct SsoSession {
     /// `sso_registration_scopes`: with them the token can be refreshed.
     pub scopes: Vec<String>,
     /// OIDC endpoint override (tests, private endpoints), by the SDK's rules.
-    pub oidc_endpoint: Option<String>,
+    pub oidc_endpoint: Endpoint,
     /// The profile `stsenv login` should be told to use, for messages.
     pub login_hint: String,
 }
@@ -32,7 +33,7 @@ pub struct SsoRole {
     pub session: SsoSession,
     pub account_id: String,
     pub role_name: String,
-    pub portal_endpoint: Option<String>,
+    pub portal_endpoint: Endpoint,
 }
 
 /// The SSO role of profile `name`, or `None` when it has no SSO settings. Validated as the
@@ -75,7 +76,7 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Option<SsoRole>> {
         session,
         account_id,
         role_name,
-        portal_endpoint: profiles.endpoint("SSO"),
+        portal_endpoint: profiles.endpoint("SSO")?,
     }))
 }
 
@@ -97,7 +98,7 @@ pub fn session_of(profiles: &Profiles, name: &str) -> Result<SsoSession> {
             start_url: url.to_owned(),
             region: region.to_owned(),
             scopes: Vec::new(),
-            oidc_endpoint: profiles.endpoint("SSO OIDC"),
+            oidc_endpoint: profiles.endpoint("SSO OIDC")?,
             login_hint: name.to_owned(),
         });
     };
@@ -143,7 +144,7 @@ pub fn named_session(profiles: &Profiles, name: &str) -> Result<SsoSession> {
         start_url: url.to_owned(),
         region: region.to_owned(),
         scopes,
-        oidc_endpoint: profiles.endpoint("SSO OIDC"),
+        oidc_endpoint: profiles.endpoint("SSO OIDC")?,
         login_hint: format!("--sso-session {name}"),
     })
 }
@@ -165,7 +166,7 @@ impl SsoSession {
 impl SsoRole {
     pub fn identity(&self) -> String {
         let session = self.session.name.as_deref().unwrap_or("");
-        let portal = self.portal_endpoint.as_deref().unwrap_or("aws");
+        let portal = self.portal_endpoint.key();
         format!("sso\n{}\n{session}\n{portal}\n{}\n{}", self.session.start_url, self.account_id, self.role_name)
     }
 
@@ -177,10 +178,10 @@ impl SsoRole {
             .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
             .region(aws_sdk_sso::config::Region::new(self.session.region.clone()))
             .http_client(crate::client::http_client())
-            .timeout_config(crate::client::timeouts());
-        if let Some(url) = &self.portal_endpoint {
-            config = config.endpoint_url(url);
-        }
+            .timeout_config(crate::client::timeouts())
+            .use_fips(self.portal_endpoint.fips)
+            .use_dual_stack(self.portal_endpoint.dual_stack);
+        config.set_endpoint_url(self.portal_endpoint.url.clone());
         let client = aws_sdk_sso::Client::from_conf(config.build());
         let call = client
             .get_role_credentials()
