@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-200}
 
-for tool in hyperfine /usr/bin/time python3; do
-    command -v "$tool" >/dev/null || { echo "bench.sh: needs $tool (apt-get install hyperfine time)" >&2; exit 1; }
+for tool in hyperfine /usr/bin/time python3 wrk; do
+    command -v "$tool" >/dev/null || { echo "bench.sh: needs $tool (apt-get install hyperfine time wrk)" >&2; exit 1; }
 done
 venv=${STSENV_TEST_VENV:-$PWD/.venv}
 if ! "$venv/bin/python" -c 'import moto, awsume' 2>/dev/null; then
@@ -167,4 +167,15 @@ done
 # One credential-server request answered from the cache, timed by a client in the child.
 server=$("$stsenv" exec --server $profile -- "$venv/bin/python" tests/support/server_latency.py 500)
 echo "credential server: median request ${server#MEDIAN_MS } ms (500 requests, Python urllib client, one connection each)"
+# Under load: 50 keep-alive connections for 5 s (wrk, 2 threads), as SDK connection pools ask.
+load=$("$stsenv" exec --server $profile -- sh -c 'wrk -t2 -c50 -d5s --latency -H "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN" "$AWS_CONTAINER_CREDENTIALS_FULL_URI"')
+median=$(awk '$1 == "50%" { print $2 }' <<<"$load")
+p99=$(awk '$1 == "99%" { print $2 }' <<<"$load")
+rate=$(awk '/^Requests\/sec/ { print $2 }' <<<"$load")
+echo "credential server under 50 concurrent clients: median ${median}, p99 ${p99}, ${rate} requests/s (wrk -t2 -c50 -d5s)"
+# Hostile clients (idle, slow-loris, a 100 MiB header, 200 parallel, resets): the answer time
+# for others, and the server's peak memory.
+hostile=$("$stsenv" exec --server $profile -- "$venv/bin/python" tests/support/server_clients.py hostile "$AWS_ENDPOINT_URL")
+echo "credential server with hostile clients: a request answered in $(awk '$1 == "FETCH" { print $3 }' <<<"$hostile") ms; \
+peak RSS $(awk '$1 == "SERVER_PEAK_KIB" { printf "%.1f MiB", $2 / 1024 }' <<<"$hostile") after a $(awk '$1 == "LONG_HEADER" { print $2 }' <<<"$hostile") header was cut off (431)"
 echo "stripped release binary: $(stat -c %s "$stsenv" | awk '{printf "%.1f MB", $1 / 1e6}')"

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client;
 pub mod cmd;
 pub mod command;
+pub mod credential_server;
 pub mod credentials_file;
 pub mod creds;
 pub mod duration;

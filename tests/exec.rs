@@ -126,7 +126,7 @@ fn the_server_child_gets_its_exit_status_and_sigterm_reaches_it() {
             "--",
             "sh",
             "-c",
-            "trap 'echo GOT-TERM; exit 3' TERM; sleep 30 & wait",
+            "echo \"$AWS_CONFIG_FILE\"; echo \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\"; trap 'echo GOT-TERM; exit 3' TERM; sleep 30 >/dev/null & wait",
         ])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -134,8 +134,15 @@ fn the_server_child_gets_its_exit_status_and_sigterm_reaches_it() {
     std::thread::sleep(Duration::from_millis(700));
     unsafe_kill(child.id(), "TERM");
     let out = wait_output(child, Duration::from_secs(10));
-    assert!(text(&out.stdout).contains("GOT-TERM"), "SIGTERM was not forwarded");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("GOT-TERM"), "SIGTERM was not forwarded");
     assert_eq!(out.status.code(), Some(3));
+    // Nothing is left behind: the child's files, the listener.
+    let mut lines = stdout.lines();
+    let config = std::path::PathBuf::from(lines.next().unwrap());
+    assert!(!config.parent().unwrap().exists(), "the child's files were left behind after SIGTERM");
+    let url = lines.next().unwrap().trim_start_matches("http://").trim_end_matches('/').to_owned();
+    assert!(std::net::TcpStream::connect(&url).is_err(), "{url} still listens after SIGTERM");
 }
 
 fn unsafe_kill(pid: u32, signal: &str) {

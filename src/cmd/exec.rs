@@ -1,8 +1,7 @@
 //! `stsenv exec TARGET [assume options] [--] COMMAND [ARGS…]`: obtain exactly as `assume`, then
 //! replace stsenv with COMMAND (execve), so its exit status and signals are its own.
-//! `--server` instead serves renewing credentials from a local endpoint (see `server`).
+//! `--server` (`server.rs`) instead runs COMMAND as a child and serves it renewing credentials.
 
-use super::server;
 use crate::cli::ExecArgs;
 use crate::error::{Error, Result, q};
 use crate::vars::{Changes, Op};
@@ -17,17 +16,12 @@ pub fn run(args: &ExecArgs) -> Result<()> {
     let common = &args.assume.common;
     let (program, rest) = command(&args.command);
     let cache = crate::cache::Cache::open()?;
-    if !args.server
-        && let Some((resolved, got)) = super::remembered(&cache, common)
-    {
+    if let Some((resolved, got)) = super::remembered(&cache, common) {
         return Err(exec(&program, rest, &super::remembered_changes(&resolved, &got)));
     }
     let (plan, profiles) = super::assume::plan(&args.assume, "exec")?;
     if common.dry_run {
         return super::dry_run(&plan);
-    }
-    if args.server {
-        return server::run(&plan, common, &profiles, &program, rest);
     }
     let got = super::obtain_for(&plan, common, &cache)?;
     super::remember(&cache, &plan, &profiles, &got, common);

@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Unset(args) => unset::run(args.get()),
         Command::Init(args) => init::run(args.shell),
         Command::Login(args) => login::run(&args),
+        Command::Exec(args) if args.server => server::run(&args),
         Command::Exec(args) => exec::run(&args),
         Command::CredentialProcess(args) => credential_process::run(&args),
         Command::Console(args) => console::run(&args),

@@ -8,17 +8,15 @@
 //! credentials file, and a copy of the config whose `[default]` keeps only its settings
 //! (region, output, …), never a credential source.
 
-use crate::cli::Common;
+use crate::cli::ExecArgs;
+use crate::credential_server::Server;
 use crate::error::{Error, Result};
 use crate::obtain::{self, Options};
-use crate::plan::Plan;
-use crate::profile::Profiles;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Keys of `[default]` that would give the child credentials of its own.
@@ -42,10 +40,16 @@ const CREDENTIAL_KEYS: [&str; 15] = [
 
 static CHILD: AtomicI32 = AtomicI32::new(0);
 
-pub fn run(plan: &Plan, common: &Common, profiles: &Profiles, program: &str, args: &[String]) -> Result<()> {
+pub fn run(args: &ExecArgs) -> Result<()> {
+    let common = &args.assume.common;
+    let (program, rest) = super::exec::command(&args.command);
+    let (plan, profiles) = super::assume::plan(&args.assume, "exec")?;
+    if common.dry_run {
+        return super::dry_run(&plan);
+    }
     let cache = crate::cache::Cache::open()?;
     // The first credentials (and any prompt) before the child starts: no half-set child.
-    let first = super::obtain_for(plan, common, &cache)?;
+    let first = super::obtain_for(&plan, common, &cache)?;
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|e| Error::new(format!("cannot listen on 127.0.0.1: {e}")))?;
     let url = format!("http://{}/", listener.local_addr()?);
@@ -59,9 +63,9 @@ pub fn run(plan: &Plan, common: &Common, profiles: &Profiles, program: &str, arg
     std::fs::write(&config, child_config(&std::fs::read_to_string(&profiles.config_file).unwrap_or_default()))?;
     std::fs::write(&credentials, "")?;
 
-    let mut child = Command::new(program);
-    child.args(args);
-    super::exec::apply(&super::changes(plan, &first, profiles), &mut child);
+    let mut child = Command::new(&program);
+    child.args(rest);
+    super::exec::apply(&super::changes(&plan, &first, &profiles), &mut child);
     for name in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -83,119 +87,33 @@ pub fn run(plan: &Plan, common: &Common, profiles: &Profiles, program: &str, arg
         .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
         .env("AWS_EC2_METADATA_DISABLED", "true");
 
-    let state = Mutex::new(Serving { creds: first.creds, prompted: false });
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            for stream in listener.incoming().flatten() {
-                serve(stream, &token, &state, plan, &cache);
-            }
-        });
-        let mut running = child.spawn().map_err(|e| super::exec::exec_failed(program, e))?;
-        CHILD.store(running.id() as i32, Ordering::SeqCst);
-        forward_signals();
-        let status = running.wait()?;
-        // The listener thread blocks in accept: leave by exiting, which closes it — and skips
-        // destructors, so the child's files go first.
-        let _ = std::fs::remove_dir_all(dir.path());
-        let _ = std::io::stderr().flush();
-        match (status.code(), status.signal()) {
-            (Some(code), _) => std::process::exit(code),
-            (None, Some(signal)) => unsafe {
-                // Die of the same signal, so our parent sees what the command did.
-                libc::signal(signal, libc::SIG_DFL);
-                libc::raise(signal);
-                std::process::exit(128 + signal)
-            },
-            _ => std::process::exit(1),
-        }
-    })
-}
-
-struct Serving {
-    creds: crate::creds::Credentials,
-    /// Renewal asked on the terminal once already; never again in a loop.
-    prompted: bool,
-}
-
-fn serve(stream: TcpStream, token: &str, state: &Mutex<Serving>, plan: &Plan, cache: &crate::cache::Cache) {
-    let loopback = stream.peer_addr().is_ok_and(|a| a.ip().is_loopback());
-    let Ok(mut writer) = stream.try_clone() else { return };
-    let mut reader = BufReader::new(stream);
-    let mut authorized = false;
-    let mut length = 0;
-    let mut line = String::new();
-    // The request line, then headers up to the blank line.
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" || line == "\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("authorization") {
-                authorized = constant_time_eq(value.as_bytes(), token.as_bytes());
-            } else if name.eq_ignore_ascii_case("content-length") {
-                length = value.parse().unwrap_or(0);
-            }
-        }
-    }
-    let _ = reader.by_ref().take(length).read_to_end(&mut Vec::new());
-    let (status, body) = if !loopback || !authorized {
-        (403, r#"{"code":"AccessDenied","message":"missing or wrong Authorization token"}"#.to_owned())
-    } else {
-        match current(state, plan, cache) {
-            Ok(creds) => (200, body_of(&creds)),
-            Err(e) => {
-                let message = serde_json::Value::from(e.to_string());
-                (500, format!(r#"{{"code":"CredentialsUnavailable","message":{message}}}"#))
-            }
-        }
+    // Renewal goes through the cache (the MFA session, the SSO token), as `assume` would.
+    let margin = cache.margin();
+    let renew = move |may_prompt: bool| {
+        let options = Options { token_code: None, may_prompt, cache: crate::cache::Mode::Use };
+        obtain::obtain(&plan, &options, &cache).map(|got| got.creds)
     };
-    let reason = match status {
-        200 => "OK",
-        403 => "Forbidden",
-        _ => "Internal Server Error",
-    };
-    let _ = write!(
-        writer,
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-}
+    let server = Server::new(token, margin, first.creds, Box::new(renew));
+    std::thread::spawn(move || server.serve(listener));
 
-/// The credentials to hand out: the ones held while they have more than the cache margin
-/// left, else renewed through the cache (no prompt), else — once — with a prompt.
-fn current(state: &Mutex<Serving>, plan: &Plan, cache: &crate::cache::Cache) -> Result<crate::creds::Credentials> {
-    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-    if state.creds.seconds_left().is_none_or(|left| left > cache.margin()) {
-        return Ok(state.creds.clone());
+    let mut running = child.spawn().map_err(|e| super::exec::exec_failed(&program, e))?;
+    CHILD.store(running.id() as i32, Ordering::SeqCst);
+    forward_signals();
+    let status = running.wait()?;
+    // The server thread never returns: leave by exiting, which closes the listener — and
+    // skips destructors, so the child's files go first.
+    let _ = std::fs::remove_dir_all(dir.path());
+    let _ = std::io::stderr().flush();
+    match (status.code(), status.signal()) {
+        (Some(code), _) => std::process::exit(code),
+        (None, Some(signal)) => unsafe {
+            // Die of the same signal, so our parent sees what the command did.
+            libc::signal(signal, libc::SIG_DFL);
+            libc::raise(signal);
+            std::process::exit(128 + signal)
+        },
+        _ => std::process::exit(1),
     }
-    let quiet = Options { token_code: None, may_prompt: false, cache: crate::cache::Mode::Use };
-    let renewed = obtain::obtain(plan, &quiet, cache).or_else(|e| {
-        if state.prompted {
-            return Err(e);
-        }
-        state.prompted = true;
-        eprintln!("stsenv: renewing {} for the running command needs you:", plan.label);
-        let asking = Options { may_prompt: true, ..quiet };
-        obtain::obtain(plan, &asking, cache)
-    })?;
-    state.creds = renewed.creds;
-    Ok(state.creds.clone())
-}
-
-/// The container-credentials body the SDKs read.
-fn body_of(creds: &crate::creds::Credentials) -> String {
-    serde_json::json!({
-        "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key,
-        "Token": creds.session_token,
-        "Expiration": creds.expires_at.map(crate::creds::rfc3339),
-    })
-    .to_string()
 }
 
 /// The user's config with `[default]`'s credential settings left out.
@@ -221,10 +139,6 @@ fn random_token() -> Result<String> {
     let mut bytes = [0u8; 24];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Ctrl-C and Ctrl-\ reach the command from the terminal itself; stsenv ignores them and
