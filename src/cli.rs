@@ -51,8 +51,47 @@ pub enum Command {
     },
     /// List the profile names in the AWS config files
     Profiles(ProfilesArgs),
+    /// IAM Identity Center: profiles for every account and role a sign-in reaches
+    Sso {
+        #[command(subcommand)]
+        action: SsoAction,
+    },
     /// Print the man page, or write one page per subcommand into a directory on MANPATH
     Man(ManArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SsoAction {
+    /// Write a profile for every account and role into ~/.aws/config (a block stsenv owns)
+    Populate(PopulateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PopulateArgs {
+    /// The [sso-session NAME] to list [default: the only one in the config]
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Use the SSO session of this profile
+    #[arg(value_name = "PROFILE", add = profile_completer(), conflicts_with = "sso_session")]
+    pub profile: Option<String>,
+    /// Profile names from {account_name}, {account_id}, {role_name} and {sso_session}
+    #[arg(long, value_name = "TEMPLATE", default_value = crate::populate::DEFAULT_TEMPLATE)]
+    pub template: String,
+    /// `region =` in every profile [default: --copy-from's region, else the sso_region]
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Copy this profile's settings (output, duration_seconds, …) into every profile
+    #[arg(long, value_name = "PROFILE", add = profile_completer())]
+    pub copy_from: Option<String>,
+    /// Remove the profiles of roles the sign-in no longer reaches (else they are kept)
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the change to the config file as a diff; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Fail instead of signing in when the sign-in has expired
+    #[arg(long)]
+    pub no_prompt: bool,
 }
 
 impl Command {

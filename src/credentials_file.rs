@@ -84,8 +84,8 @@ const SOURCE_KEYS: [&str; 9] = [
 ];
 
 /// Reads `path`, applies `change` to its text and writes the result back atomically, keeping
-/// the mode, under a lock against other stsenv processes.
-fn write_with(path: &Path, cache: &Cache, change: impl Fn(&str) -> Result<String>) -> Result<()> {
+/// the mode, under a lock against other stsenv processes. Serves both profile files.
+pub fn write_with(path: &Path, cache: &Cache, change: impl Fn(&str) -> Result<String>) -> Result<()> {
     // A dotfiles-managed symlink stays a symlink: write the file it points to.
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     let _lock = cache.lock(&Cache::key("credentials-file", &path.to_string_lossy()))?;
@@ -105,6 +105,9 @@ fn write_with(path: &Path, cache: &Cache, change: impl Fn(&str) -> Result<String
         Err(e) => return Err(Error::new(format!("cannot read {}: {e}", path.display()))),
     };
     let updated = change(&text).map_err(|e| e.in_file(&path))?;
+    if updated == text && path.exists() {
+        return Ok(()); // nothing to change: not even the file's times
+    }
     write_atomic(&path, updated.as_bytes(), Some(mode))
 }
 

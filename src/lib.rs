@@ -19,6 +19,7 @@ pub mod memo;
 pub mod mfa;
 pub mod obtain;
 pub mod plan;
+pub mod populate;
 pub mod profile;
 pub mod render;
 pub mod signin;

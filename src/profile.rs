@@ -171,6 +171,31 @@ impl Profiles {
 }
 
 impl Profiles {
+    /// The keys a profile's section names in the config file, in file order (the SDK's
+    /// parser keeps no order and shows no key list).
+    pub fn keys_in_config(&self, profile: &str) -> Vec<String> {
+        let headers = [format!("profile {profile}"), profile.to_owned()];
+        let text = std::fs::read_to_string(&self.config_file).unwrap_or_default();
+        let mut inside = false;
+        let mut keys = Vec::new();
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.split(']').next()) {
+                inside = headers.contains(&header.split_whitespace().collect::<Vec<_>>().join(" "));
+            } else if inside
+                && !trimmed.starts_with(['#', ';'])
+                && let Some((key, _)) = trimmed.split_once('=')
+                && !line.starts_with([' ', '\t'])
+            {
+                let key = key.trim().to_ascii_lowercase();
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys
+    }
+
     /// The file and line of any section header of the config file, e.g. `sso-session corp`.
     pub fn locate_section(&self, header: &str) -> Option<(PathBuf, usize)> {
         locate_in(&self.config_file, &[header.to_owned()], None)

@@ -55,53 +55,6 @@ fn home(sso: &Sso, sts: &str, config: &str) -> Home {
     home
 }
 
-fn sha1_name(text: &str) -> String {
-    let out = std::process::Command::new("sha1sum").arg("-").stdin_bytes(text).unwrap();
-    out.split_whitespace().next().unwrap().to_owned()
-}
-
-trait StdinBytes {
-    fn stdin_bytes(&mut self, input: &str) -> Option<String>;
-}
-
-impl StdinBytes for std::process::Command {
-    fn stdin_bytes(&mut self, input: &str) -> Option<String> {
-        use std::io::Write;
-        let mut child = self.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().ok()?;
-        child.stdin.take()?.write_all(input.as_bytes()).ok()?;
-        Some(text(&child.wait_with_output().ok()?.stdout))
-    }
-}
-
-fn token_file(home: &Home, name: &str) -> std::path::PathBuf {
-    home.path().join(".aws/sso/cache").join(format!("{}.json", sha1_name(name)))
-}
-
-/// Writes a token as the AWS CLI would, `left` seconds from expiry.
-fn write_token(home: &Home, name: &str, access: &str, left: i64, refresh: Option<&str>) {
-    let path = token_file(home, name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let at = |t: i64| {
-        let out = std::process::Command::new("date")
-            .args(["-u", "-d", &format!("@{t}"), "+%Y-%m-%dT%H:%M:%SZ"])
-            .output()
-            .unwrap();
-        text(&out.stdout).trim().to_owned()
-    };
-    let mut json = format!(
-        "{{\"startUrl\": \"{START_URL}\", \"region\": \"us-east-1\", \"accessToken\": \"{access}\", \"expiresAt\": \"{}\"",
-        at(now() + left)
-    );
-    if let Some(r) = refresh {
-        json += &format!(
-            ", \"refreshToken\": \"{r}\", \"clientId\": \"client-1\", \"clientSecret\": \"secret-true\", \"registrationExpiresAt\": \"{}\"",
-            at(now() + 86400 * 30)
-        );
-    }
-    json += ", \"futureField\": {\"kept\": true}}";
-    std::fs::write(path, json).unwrap();
-}
-
 fn eval_line(shell: &str, target: &str) -> String {
     match shell {
         "fish" => format!("stsenv assume {target} | source; or exit 1; echo KEY=$AWS_ACCESS_KEY_ID"),

@@ -13,6 +13,7 @@ mod profiles;
 mod renew;
 mod server;
 mod session;
+mod sso;
 mod status;
 mod unset;
 
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Profiles(args) => profiles::run(&args),
         Command::Renew(args) => renew::run(&args),
         Command::Man(args) => man::run(&args),
+        Command::Sso { action } => sso::run(&action),
     }
 }
 

@@ -1,6 +1,7 @@
 //! A local IAM Identity Center: the SSO OIDC service (RegisterClient, StartDeviceAuthorization,
-//! CreateToken for the device code and refresh grants) and the portal (GetRoleCredentials),
-//! with AWS's restJson1 bodies and error shapes. moto implements neither.
+//! CreateToken for the device code and refresh grants) and the portal (GetRoleCredentials,
+//! ListAccounts and ListAccountRoles, paginated and throttled as AWS does), with AWS's
+//! restJson1 bodies and error shapes. moto implements neither.
 
 use super::http::{Reply, Request, Server};
 use std::sync::{Arc, Mutex};
@@ -36,6 +37,12 @@ pub struct State {
     pub issued: Vec<String>,
     pub refresh_tokens: Vec<String>,
     pub counter: u32,
+    /// The organization: (account id, account name), and each account's roles.
+    pub accounts: Vec<(String, String)>,
+    pub roles: std::collections::HashMap<String, Vec<String>>,
+    /// Every Nth portal listing is answered 429 TooManyRequestsException (0: never).
+    pub throttle_every: u32,
+    pub listings: u32,
 }
 
 pub struct Sso {
@@ -69,6 +76,10 @@ impl Sso {
             issued: Vec::new(),
             refresh_tokens: Vec::new(),
             counter: 0,
+            accounts: Vec::new(),
+            roles: std::collections::HashMap::new(),
+            throttle_every: 0,
+            listings: 0,
         }));
         let shared = state.clone();
         let server = Server::start(move |req| answer(&mut shared.lock().unwrap(), req));
@@ -86,6 +97,16 @@ impl Sso {
     /// Requests to a path, e.g. `/token` or `/federation/credentials`.
     pub fn count(&self, path: &str) -> usize {
         self.server.all().iter().filter(|r| r.target().split('?').next() == Some(path)).count()
+    }
+
+    /// `n` accounts named as people name them (spaces, brackets), each with `roles`.
+    pub fn organization(&self, n: usize, roles: &[&str]) {
+        self.set(|s| {
+            s.accounts =
+                (0..n).map(|i| (format!("{}", 100_000_000_000u64 + i as u64), format!("Team {i:03} [eu]"))).collect();
+            s.roles =
+                s.accounts.iter().map(|(id, _)| (id.clone(), roles.iter().map(|r| r.to_string()).collect())).collect();
+        });
     }
 
     /// CreateToken calls with the refresh grant.
@@ -149,6 +170,33 @@ fn answer(state: &mut State, req: &Request) -> Reply {
                 _ => error(400, "UnsupportedGrantTypeException", "unsupported_grant_type", "grant"),
             }
         }
+        "/assignment/accounts" | "/assignment/roles" => {
+            let token = req.header("x-amz-sso_bearer_token").unwrap_or_default();
+            if !state.issued.contains(&token) && !token.starts_with("valid-") {
+                return error(401, "UnauthorizedException", "unauthorized", "Session token not found or invalid");
+            }
+            state.listings += 1;
+            if state.throttle_every > 0 && state.listings.is_multiple_of(state.throttle_every) {
+                return error(429, "TooManyRequestsException", "throttled", "Rate exceeded");
+            }
+            let start: usize = req.query("next_token").and_then(|t| t.parse().ok()).unwrap_or(0);
+            let (items, key): (Vec<String>, &str) = if path == "/assignment/accounts" {
+                let items = state.accounts.iter().map(|(id, name)| {
+                    format!("{{\"accountId\":\"{id}\",\"accountName\":\"{name}\",\"emailAddress\":\"aws+{id}@example.com\"}}")
+                });
+                (items.collect(), "accountList")
+            } else {
+                let account = req.query("account_id").unwrap_or_default();
+                let roles = state.roles.get(&account).cloned().unwrap_or_default();
+                let items = roles.iter().map(|r| format!("{{\"roleName\":\"{r}\",\"accountId\":\"{account}\"}}"));
+                (items.collect(), "roleList")
+            };
+            // Small pages, so every listing is paginated.
+            let page = if key == "accountList" { 20 } else { 2 };
+            let end = (start + page).min(items.len());
+            let next = if end < items.len() { format!(",\"nextToken\":\"{end}\"") } else { String::new() };
+            ok(format!("{{\"{key}\":[{}]{next}}}", items[start.min(end)..end].join(",")))
+        }
         "/federation/credentials" => {
             let token = req.header("x-amz-sso_bearer_token").unwrap_or_default();
             if !state.issued.contains(&token) && !token.starts_with("valid-") {
@@ -184,4 +232,51 @@ fn issue(state: &mut State, with_refresh: bool) -> Reply {
     }
     let refresh = refresh.map_or(String::new(), |r| format!(",\"refreshToken\":\"{r}\""));
     ok(format!("{{\"accessToken\":\"{access}\",\"tokenType\":\"Bearer\",\"expiresIn\":28800{refresh}}}"))
+}
+
+pub fn sha1_name(text: &str) -> String {
+    let out = std::process::Command::new("sha1sum").arg("-").stdin_bytes(text).unwrap();
+    out.split_whitespace().next().unwrap().to_owned()
+}
+
+pub trait StdinBytes {
+    fn stdin_bytes(&mut self, input: &str) -> Option<String>;
+}
+
+impl StdinBytes for std::process::Command {
+    fn stdin_bytes(&mut self, input: &str) -> Option<String> {
+        use std::io::Write;
+        let mut child = self.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().ok()?;
+        child.stdin.take()?.write_all(input.as_bytes()).ok()?;
+        Some(super::text(&child.wait_with_output().ok()?.stdout))
+    }
+}
+
+pub fn token_file(home: &super::Home, name: &str) -> std::path::PathBuf {
+    home.path().join(".aws/sso/cache").join(format!("{}.json", sha1_name(name)))
+}
+
+/// Writes a token as the AWS CLI would, `left` seconds from expiry.
+pub fn write_token(home: &super::Home, name: &str, access: &str, left: i64, refresh: Option<&str>) {
+    let path = token_file(home, name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let at = |t: i64| {
+        let out = std::process::Command::new("date")
+            .args(["-u", "-d", &format!("@{t}"), "+%Y-%m-%dT%H:%M:%SZ"])
+            .output()
+            .unwrap();
+        super::text(&out.stdout).trim().to_owned()
+    };
+    let mut json = format!(
+        "{{\"startUrl\": \"{START_URL}\", \"region\": \"us-east-1\", \"accessToken\": \"{access}\", \"expiresAt\": \"{}\"",
+        at(super::now() + left)
+    );
+    if let Some(r) = refresh {
+        json += &format!(
+            ", \"refreshToken\": \"{r}\", \"clientId\": \"client-1\", \"clientSecret\": \"secret-true\", \"registrationExpiresAt\": \"{}\"",
+            at(super::now() + 86400 * 30)
+        );
+    }
+    json += ", \"futureField\": {\"kept\": true}}";
+    std::fs::write(path, json).unwrap();
 }

@@ -3,6 +3,7 @@
 //! profile itself), and the role's credentials from the portal (GetRoleCredentials).
 
 pub mod login;
+pub mod portal;
 pub mod token;
 
 use super::Fetch;
@@ -173,25 +174,8 @@ impl SsoRole {
     /// GetRoleCredentials with a valid token (refreshed, or signed in on the terminal).
     pub fn credentials(&self, fetch: &Fetch) -> Result<Credentials> {
         let token = token::valid(&self.session, fetch)?;
-        let runtime = crate::client::runtime()?;
-        let mut config = aws_sdk_sso::Config::builder()
-            .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
-            .region(aws_sdk_sso::config::Region::new(self.session.region.clone()))
-            .http_client(crate::client::http_client())
-            .timeout_config(crate::client::timeouts())
-            .use_fips(self.portal_endpoint.fips)
-            .use_dual_stack(self.portal_endpoint.dual_stack);
-        config.set_endpoint_url(self.portal_endpoint.url.clone());
-        let client = aws_sdk_sso::Client::from_conf(config.build());
-        let call = client
-            .get_role_credentials()
-            .role_name(&self.role_name)
-            .account_id(&self.account_id)
-            .access_token(token)
-            .send();
-        let out = runtime.block_on(call).map_err(|e| {
-            let what = format!("GetRoleCredentials for role {} in account {}", q(&self.role_name), self.account_id);
-            let err = login::sdk_error(&what, "the SSO portal", e);
+        let portal = portal::Portal::new(&self.session.region, &self.portal_endpoint)?;
+        let c = portal.role_credentials(&token, &self.account_id, &self.role_name).map_err(|err| {
             let error = *err.error;
             match err.code.as_deref() {
                 Some("UnauthorizedException") => error.hint(format!(
@@ -205,7 +189,6 @@ impl SsoRole {
                 _ => error,
             }
         })?;
-        let c = out.role_credentials().ok_or_else(|| Error::new("GetRoleCredentials returned no credentials"))?;
         let field = |v: Option<&str>, name: &str| {
             v.map(str::to_owned).ok_or_else(|| Error::new(format!("GetRoleCredentials returned no {name}")))
         };

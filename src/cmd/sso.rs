@@ -1,0 +1,166 @@
+//! `stsenv sso populate`: list what a sign-in reaches (the portal) and write a profile per
+//! account and role (`populate`).
+
+use crate::cli::{PopulateArgs, SsoAction};
+use crate::error::{Error, Result, q};
+use crate::populate::{self, Options};
+use crate::profile::{self, Profiles};
+use crate::source::Fetch;
+use crate::source::sso::{self, SsoSession, portal::Portal, token};
+use std::cell::RefCell;
+
+/// Keys never copied by `--copy-from`: they would give every profile another credential source.
+const NOT_COPIED: [&str; 13] = [
+    "sso_session",
+    "sso_start_url",
+    "sso_region",
+    "sso_account_id",
+    "sso_role_name",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "credential_process",
+    "web_identity_token_file",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+];
+
+pub fn run(action: &SsoAction) -> Result<()> {
+    match action {
+        SsoAction::Populate(args) => populate(args),
+    }
+}
+
+fn populate(args: &PopulateArgs) -> Result<()> {
+    populate::check_template(&args.template)?;
+    let profiles = Profiles::load(&profile::default_profile())?;
+    let session = session(&profiles, args)?;
+    let name = session.name.clone().expect("session() returns named sessions");
+    let (region, extra) = settings(&profiles, args, &session)?;
+
+    let cache = crate::cache::Cache::open()?;
+    let endpoint = profiles.endpoint("SSO")?;
+    let fetch = Fetch {
+        cache: &cache,
+        mode: crate::cache::Mode::Use,
+        may_prompt: !args.no_prompt,
+        region: None,
+        endpoint: &endpoint,
+    };
+    let token = token::valid(&session, &fetch)?;
+    let started = std::time::Instant::now();
+    let portal = Portal::new(&session.region, &endpoint)?;
+    let accounts = portal.accounts(&token)?;
+    let roles = portal.roles(&token, &accounts)?;
+    eprintln!(
+        "stsenv: {} reaches {} roles in {} accounts ({:.1} s)",
+        session.label(),
+        roles.len(),
+        accounts.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let options = Options {
+        session: &name,
+        template: &args.template,
+        region: region.as_deref(),
+        extra: &extra,
+        prune: args.prune,
+    };
+    let file = &profiles.config_file;
+    if args.dry_run {
+        let old = std::fs::read_to_string(file).unwrap_or_default();
+        let outcome = populate::apply(&old, &roles, &options)?;
+        let path = file.display().to_string();
+        let diff = similar::TextDiff::from_lines(&old, &outcome.text).unified_diff().header(&path, &path).to_string();
+        report(&outcome, &name, "would be");
+        return super::write_stdout(&diff);
+    }
+    let outcome = RefCell::new(None);
+    crate::credentials_file::write_with(file, &cache, |text| {
+        let done = populate::apply(text, &roles, &options)?;
+        let text = done.text.clone();
+        outcome.replace(Some(done));
+        Ok(text)
+    })?;
+    let outcome = outcome.into_inner().expect("write_with ran the change");
+    report(&outcome, &name, "were");
+    eprintln!("stsenv: {} profiles of SSO session {} in {}", outcome.written, q(&name), file.display());
+    Ok(())
+}
+
+fn report(outcome: &populate::Outcome, session: &str, verb: &str) {
+    let list = |names: &[String]| names.join(" ");
+    if !outcome.added.is_empty() {
+        eprintln!("stsenv: {} new profiles {verb} added: {}", outcome.added.len(), list(&outcome.added));
+    }
+    if !outcome.kept.is_empty() {
+        eprintln!(
+            "stsenv: kept {} profiles whose roles the sign-in no longer reaches (--prune removes them): {}",
+            outcome.kept.len(),
+            list(&outcome.kept)
+        );
+    }
+    if !outcome.pruned.is_empty() {
+        eprintln!("stsenv: {} profiles {verb} removed: {}", outcome.pruned.len(), list(&outcome.pruned));
+    }
+    if !outcome.skipped.is_empty() {
+        eprintln!(
+            "stsenv: not written, a profile of that name is yours (outside the {session} block): {}",
+            list(&outcome.skipped)
+        );
+    }
+}
+
+/// The `[sso-session]` to list: named, a profile's, or the only one there is.
+fn session(profiles: &Profiles, args: &PopulateArgs) -> Result<SsoSession> {
+    let session = match (&args.sso_session, &args.profile) {
+        (Some(name), _) => sso::named_session(profiles, name)?,
+        (None, Some(profile)) => sso::session_of(profiles, profile)?,
+        (None, None) => match profiles.sso_session_names().as_slice() {
+            [only] => sso::named_session(profiles, only)?,
+            [] => {
+                return Err(Error::new(format!("there is no [sso-session] section in {}", profiles.config_file.display()))
+                    .hint("add one: `aws configure sso-session`, or [sso-session NAME] with sso_start_url, sso_region and sso_registration_scopes = sso:account:access"));
+            }
+            many => {
+                return Err(Error::new("which SSO session?")
+                    .hint(format!("name one: --sso-session {}", many.join(" | --sso-session "))));
+            }
+        },
+    };
+    if session.name.is_none() {
+        return Err(Error::new("the profiles populate writes use an [sso-session] section; this profile has only sso_start_url")
+            .hint("add [sso-session NAME] with its sso_start_url and sso_region (`aws configure sso-session`), then use --sso-session NAME"));
+    }
+    Ok(session)
+}
+
+/// Settings as `key = value` pairs, in order.
+type Settings = Vec<(String, String)>;
+
+/// The region and the settings copied into every profile.
+fn settings(profiles: &Profiles, args: &PopulateArgs, session: &SsoSession) -> Result<(Option<String>, Settings)> {
+    let mut extra = Vec::new();
+    let mut copied_region = None;
+    if let Some(name) = &args.copy_from {
+        let p = profiles.get(name).ok_or_else(|| profile::unknown(profiles, name))?;
+        for key in profiles.keys_in_config(name) {
+            // Raw, so that an empty setting (`cli_pager =`) is copied too.
+            let Some(v) = p.get(&key).map(str::trim) else { continue };
+            match key.as_ref() {
+                "region" => copied_region = Some(v.to_owned()),
+                k if NOT_COPIED.contains(&k) || k == "mfa_serial" => {}
+                k => extra.push((k.to_owned(), v.to_owned())),
+            }
+        }
+    }
+    let region = args.region.clone().or(copied_region).or_else(|| Some(session.region.clone()));
+    if let Some(r) = &region
+        && !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(Error::new(format!("invalid region {}", q(r))).hint("use a region name like eu-west-1"));
+    }
+    Ok((region, extra))
+}
