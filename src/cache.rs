@@ -207,7 +207,7 @@ impl Cache {
         &self.dir
     }
 
-    fn ensure_dir(&self) -> Result<()> {
+    pub fn ensure_dir(&self) -> Result<()> {
         let fail = |e: std::io::Error| Error::new(format!("cannot use cache {}: {e}", self.dir.display()));
         fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.dir).map_err(fail)?;
         // The umask may have narrowed nothing but widened nothing either; be exact.

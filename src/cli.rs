@@ -127,6 +127,9 @@ pub struct AssumeArgs {
     /// External ID the role's trust policy requires
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
+    /// TARGET is ACCOUNT/ROLE (account name or id) of this [sso-session NAME]: no profile needed
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["role", "source_profile", "external_id"])]
+    pub sso_session: Option<String>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -202,9 +205,13 @@ pub struct LoginArgs {
     /// Sign in to this [sso-session NAME] instead of a profile's
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
-    /// Only print the URL and code; do not open a browser
+    /// Only print the URL (and code); do not open a browser
     #[arg(long)]
     pub no_browser: bool,
+    /// Sign in with a code shown here and confirmed in any browser (chosen by itself over SSH
+    /// or with no display), instead of the browser redirect to this machine
+    #[arg(long)]
+    pub use_device_code: bool,
 }
 
 #[derive(Args, Debug)]

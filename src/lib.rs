@@ -18,6 +18,7 @@ pub mod error;
 pub mod memo;
 pub mod mfa;
 pub mod obtain;
+pub mod picker;
 pub mod plan;
 pub mod populate;
 pub mod profile;

@@ -78,6 +78,12 @@ fn fail_eval_on_signals() {
     extern "C" fn handler(signal: libc::c_int) {
         // Only async-signal-safe calls here.
         let text = FAILURE_TEXT.get().copied().unwrap_or("");
+        // The picker hid the cursor on the terminal: show it again.
+        let tty = stsenv::picker::OPEN_TTY.load(std::sync::atomic::Ordering::SeqCst);
+        if tty >= 0 {
+            let show = b"\x1b[?25h\r\n";
+            unsafe { libc::write(tty, show.as_ptr().cast(), show.len()) };
+        }
         unsafe {
             libc::write(1, text.as_ptr().cast(), text.len());
             libc::_exit(128 + signal);

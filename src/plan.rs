@@ -28,6 +28,11 @@ pub struct Request {
     pub session_name: Option<String>,
     pub external_id: Option<String>,
     pub region: Option<String>,
+    /// TARGET is ACCOUNT/ROLE of this `[sso-session]` (`--sso-session`).
+    pub sso_session: Option<String>,
+    /// TARGET was chosen in the picker: the command line does not name it, so what it
+    /// resolved to is never remembered under that command line.
+    pub picked: bool,
 }
 
 impl Request {
@@ -40,6 +45,7 @@ impl Request {
             ("--session-name", &self.session_name),
             ("--external-id", &self.external_id),
             ("--region", &self.region),
+            ("--sso-session", &self.sso_session),
         ];
         let mut flags = Vec::new();
         if self.as_role {
@@ -219,6 +225,22 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
         notes,
         request: req.clone(),
         not_a_profile,
+    })
+}
+
+/// Plans an SSO role with no profile: ACCOUNT/ROLE of an `[sso-session]`, the account
+/// already resolved to its id.
+pub fn sso_role(profiles: &Profiles, req: &Request, role: source::sso::SsoRole) -> Result<Plan> {
+    let region = chosen_region(req)?.or_else(|| Some(role.session.region.clone()));
+    Ok(Plan {
+        label: req.target.clone(),
+        region: checked_region(profiles, &req.target, region)?,
+        endpoint: profiles.sts_endpoint()?,
+        source: Source::Sso(role),
+        steps: Vec::new(),
+        notes: Vec::new(),
+        request: req.clone(),
+        not_a_profile: None,
     })
 }
 

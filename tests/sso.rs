@@ -160,7 +160,7 @@ fn login_in_a_terminal_shows_the_code_and_writes_the_cli_token_file() {
     let out_file = home.path().join("out.sh");
     // A browser that records what it was asked to open.
     let mut cmd = home.command(require("bash"));
-    cmd.arg("-c").arg(format!("stsenv login dev > {}; echo RC=$?", out_file.display()));
+    cmd.arg("-c").arg(format!("stsenv login dev --use-device-code > {}; echo RC=$?", out_file.display()));
     cmd.env("BROWSER", format!("sh -c 'echo \"$0\" > {}'", opened.display()));
     let mut pty = rexpect::session::spawn_command(cmd, Some(30_000)).unwrap();
     pty.exp_string(&format!("?user_code={USER_CODE}")).unwrap();
@@ -185,10 +185,12 @@ fn login_in_a_terminal_shows_the_code_and_writes_the_cli_token_file() {
     }
     assert!(token["expiresAt"].as_str().unwrap().ends_with('Z'));
 
-    // assume with no token, on a terminal: the sign-in runs inline and the command finishes.
+    // assume with no token, on a terminal: the sign-in runs inline and the command finishes
+    // (over SSH, so with the device code: the browser here could not reach the loopback).
     std::fs::remove_file(&path).unwrap();
     let mut cmd = home.command(require("bash"));
     cmd.arg("-c").arg(format!("stsenv assume dev --shell bash > {}; echo RC=$?", out_file.display()));
+    cmd.env("SSH_TTY", "/dev/pts/9");
     sso.set(|s| s.browser = Browser::Approve(1));
     let mut pty = rexpect::session::spawn_command(cmd, Some(30_000)).unwrap();
     pty.exp_string(USER_CODE).unwrap();

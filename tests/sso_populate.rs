@@ -172,3 +172,29 @@ fn prune_dry_run_templates_collisions_and_copied_settings() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("unknown placeholder {account}"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn account_and_role_with_no_profile_at_all() {
+    let sso = Sso::start();
+    sso.organization(30, &["Admin", "Billing"]);
+    let home = home(&sso);
+    let eval = |target: &str| {
+        let script = format!(
+            "eval \"$(stsenv assume '{target}' --sso-session corp --shell bash)\" && echo \"KEY=$AWS_ACCESS_KEY_ID TOKEN=$AWS_SESSION_TOKEN P=$STSENV_PROFILE\"\n\
+             echo \"REQ=$STSENV_REQUEST\""
+        );
+        let out = home.shell("bash", &script);
+        (text(&out.stdout), text(&out.stderr))
+    };
+    // By account name (as the portal shows it, any case) and by id.
+    let (stdout, stderr) = eval("team 007 [EU]/Billing");
+    assert!(stdout.contains("KEY=ASIASSO") && stdout.contains("TOKEN=sso-token-Billing-"), "{stdout}{stderr}");
+    assert!(stdout.contains("P=team 007 [EU]/Billing") && stdout.contains("--sso-session corp"), "{stdout}");
+    let (stdout, stderr) = eval("100000000012/Admin");
+    assert!(stdout.contains("TOKEN=sso-token-Admin-"), "{stdout}{stderr}");
+    // What is not there says so.
+    let (_, stderr) = eval("Nope/Admin");
+    assert!(stderr.contains("reaches no account named 'Nope'"), "{stderr}");
+    let (_, stderr) = eval("JustAName");
+    assert!(stderr.contains("with --sso-session, TARGET is ACCOUNT/ROLE"), "{stderr}");
+}

@@ -1,13 +1,25 @@
 //! `stsenv assume TARGET`: a profile, a role ARN, or a role name in the source account.
 
+use crate::cache::Mode;
 use crate::cli::{AssumeArgs, AssumeCmd};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, q};
+use crate::picker::Choice;
 use crate::plan::{self, Plan, Request};
 use crate::profile::{self, Profiles};
+use crate::source::Fetch;
+use crate::source::sso::{self, SsoRole};
 
 pub fn run(args: &AssumeCmd) -> Result<()> {
     if super::print_remembered(&args.assume.common, &args.output)? {
         return Ok(());
+    }
+    if args.assume.target.is_none()
+        && !args.output.shell.is_data()
+        && args.output.write_profile.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        // Before the picker: what is chosen could not take effect here.
+        return Err(super::not_evaluated("assume"));
     }
     let (plan, profiles) = plan(&args.assume, "assume")?;
     super::deliver(&plan, &args.assume.common, &args.output, &profiles)
@@ -15,13 +27,31 @@ pub fn run(args: &AssumeCmd) -> Result<()> {
 
 /// The plan for TARGET, shared by every command that takes assume's arguments.
 pub fn plan(args: &AssumeArgs, verb: &str) -> Result<(Plan, Profiles)> {
-    let Some(target) = args.target.clone() else {
-        let profiles = Profiles::load(&profile::default_profile())?;
-        let names = profiles.names();
-        let list = if names.is_empty() { "(none yet: run `aws configure`)".to_owned() } else { names.join(" ") };
-        return Err(
-            Error::new(format!("which profile? stsenv {verb} PROFILE|ROLE_ARN|ROLE_NAME; profiles: {list}")).exit(2)
-        );
+    let mut sso_session = args.sso_session.clone();
+    let picked = args.target.is_none();
+    let target = match args.target.clone() {
+        Some(target) => target,
+        // At a terminal: the picker; else which profiles there are.
+        None => {
+            let profiles = Profiles::load(&profile::default_profile())?;
+            let cache = crate::cache::Cache::open()?;
+            match crate::picker::pick(&profiles, &cache, verb)? {
+                Some(Choice::Profile(name)) => name,
+                Some(Choice::SsoRole { session, target }) => {
+                    sso_session = Some(session);
+                    target
+                }
+                None => {
+                    let names = profiles.names();
+                    let list =
+                        if names.is_empty() { "(none yet: run `aws configure`)".to_owned() } else { names.join(" ") };
+                    return Err(Error::new(format!(
+                        "which profile? stsenv {verb} PROFILE|ROLE_ARN|ROLE_NAME; profiles: {list}"
+                    ))
+                    .exit(2));
+                }
+            }
+        }
     };
     guard_loop(&target)?;
     let source = args.source_profile.clone().unwrap_or_else(profile::default_profile);
@@ -42,9 +72,48 @@ pub fn plan(args: &AssumeArgs, verb: &str) -> Result<(Plan, Profiles)> {
         session_name: args.session_name.clone(),
         external_id: args.external_id.clone(),
         region: common.region.clone(),
+        sso_session: sso_session.clone(),
+        picked,
     };
+    if let Some(session) = &sso_session {
+        let role = sso_role(&profiles, session, &target, !common.no_prompt)?;
+        return Ok((plan::sso_role(&profiles, &request, role)?, profiles));
+    }
     let plan = plan::assume(&profiles, &request)?;
     Ok((plan, profiles))
+}
+
+/// `ACCOUNT/ROLE --sso-session NAME`: the role, its account named or by id. A name is looked
+/// up in the portal (ListAccounts) with the session's sign-in.
+fn sso_role(profiles: &Profiles, session: &str, target: &str, may_prompt: bool) -> Result<SsoRole> {
+    let session = sso::named_session(profiles, session)?;
+    let Some((account, role)) = target.rsplit_once('/').filter(|(a, r)| !a.is_empty() && !r.is_empty()) else {
+        return Err(Error::new(format!("with --sso-session, TARGET is ACCOUNT/ROLE, not {}", q(target)))
+            .hint("e.g. `stsenv assume Prod/AdministratorAccess --sso-session corp` (an account name or id)"));
+    };
+    let portal_endpoint = profiles.endpoint("SSO")?;
+    let account_id = if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        account.to_owned()
+    } else {
+        let cache = crate::cache::Cache::open()?;
+        let fetch = Fetch { cache: &cache, mode: Mode::Use, may_prompt, region: None, endpoint: &portal_endpoint };
+        let token = sso::token::valid(&session, &fetch)?;
+        let accounts = sso::portal::Portal::new(&session.region, &portal_endpoint)?.accounts(&token)?;
+        let named = |a: &&sso::portal::Account| a.name.eq_ignore_ascii_case(account);
+        match accounts.iter().filter(named).collect::<Vec<_>>().as_slice() {
+            [one] => one.id.clone(),
+            [] => {
+                return Err(Error::new(format!("{} reaches no account named {}", session.label(), q(account)))
+                    .hint("`stsenv sso populate --dry-run` lists the accounts; an account id works too"));
+            }
+            many => {
+                let ids: Vec<&str> = many.iter().map(|a| a.id.as_str()).collect();
+                return Err(Error::new(format!("{} accounts are named {}: {}", many.len(), q(account), ids.join(" ")))
+                    .hint("use the account id"));
+            }
+        }
+    };
+    Ok(SsoRole { profile: None, session, account_id, role_name: role.to_owned(), portal_endpoint })
 }
 
 /// A credential_process that runs stsenv for a profile this chain is already resolving would

@@ -1,6 +1,6 @@
 //! `stsenv console [TARGET] [assume options]`: sign in to the AWS console with TARGET's
-//! credentials (or, with no TARGET, those stsenv set in this shell) and open it in the
-//! browser, or print the login URL with `--print`.
+//! credentials (or, with no TARGET, those stsenv set in this shell, else the picker's
+//! choice) and open it in the browser, or print the login URL with `--print`.
 
 use crate::cli::ConsoleArgs;
 use crate::creds::Credentials;
@@ -10,8 +10,11 @@ use crate::signin;
 
 pub fn run(args: &ConsoleArgs) -> Result<()> {
     let common = &args.assume.common;
+    // No TARGET: this shell's session, else (at a terminal) the picker.
+    let in_shell = std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|v| !v.is_empty());
     let (creds, region, chained, label) = match &args.assume.target {
-        Some(_) => {
+        None if in_shell => from_environment()?,
+        _ => {
             let (plan, _) = super::assume::plan(&args.assume, "console")?;
             if matches!(plan.steps.last(), Some(Step::SessionToken { .. })) {
                 return Err(session_token_error(&plan.label));
@@ -26,7 +29,6 @@ pub fn run(args: &ConsoleArgs) -> Result<()> {
             let chained = plan.steps.len() > 1 || (plan.steps.len() == 1 && !plan.source.long_term());
             (got.creds, plan.region.clone(), chained, plan.label.clone())
         }
-        None => from_environment()?,
     };
     let region = region.unwrap_or_else(|| "us-east-1".to_owned());
     let duration = match common.duration {

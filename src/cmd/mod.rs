@@ -68,7 +68,9 @@ fn deliver(plan: &Plan, common: &Common, output: &Output, profiles: &Profiles) -
         eprintln!("stsenv: wrote [{section}] to {}{until}", profiles.credentials_file.display());
         return Ok(());
     }
-    print(output.shell.get(), &changes(plan, &got, profiles))
+    print(output.shell.get(), &changes(plan, &got, profiles))?;
+    crate::picker::record(&cache, &plan.label);
+    Ok(())
 }
 
 /// `--dry-run`: the plan on stderr, each cached step marked with its time left.
@@ -98,7 +100,9 @@ fn remembered(cache: &crate::cache::Cache, common: &Common) -> Option<(memo::Res
 fn remember(cache: &crate::cache::Cache, plan: &Plan, profiles: &Profiles, got: &obtain::Obtained, common: &Common) {
     let from_env = matches!(plan.source, crate::source::Source::Environment { .. })
         || matches!(&plan.source, crate::source::Source::WebIdentity(w) if w.profile.is_none());
-    let (Some(key), false, false) = (&got.cache_key, from_env, common.dry_run) else { return };
+    let (Some(key), false, false, false) = (&got.cache_key, from_env, common.dry_run, plan.request.picked) else {
+        return;
+    };
     memo::store(cache, "resolve", &command_line(), resolved(plan, profiles, key.clone()));
 }
 
@@ -134,6 +138,7 @@ fn print_remembered(common: &Common, output: &Output) -> Result<bool> {
     let cache = crate::cache::Cache::open()?;
     let Some((resolved, got)) = remembered(&cache, common) else { return Ok(false) };
     print(output.shell.get(), &remembered_changes(&resolved, &got))?;
+    crate::picker::record(&cache, &resolved.label);
     Ok(true)
 }
 

@@ -48,7 +48,7 @@ impl Source {
         match self {
             Source::Keys { profile, .. } => Some(profile),
             Source::Environment { .. } => None,
-            Source::Sso(role) => Some(&role.profile),
+            Source::Sso(role) => role.profile.as_deref(),
             Source::Process(p) => Some(&p.profile),
             Source::WebIdentity(w) => w.profile.as_deref(),
             Source::Metadata { profile, .. } => Some(profile),

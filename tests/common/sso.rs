@@ -43,6 +43,8 @@ pub struct State {
     /// Every Nth portal listing is answered 429 TooManyRequestsException (0: never).
     pub throttle_every: u32,
     pub listings: u32,
+    /// Authorization codes handed to the browser: (code, S256 challenge, redirect URI).
+    pub codes: Vec<(String, String, String)>,
 }
 
 pub struct Sso {
@@ -80,6 +82,7 @@ impl Sso {
             roles: std::collections::HashMap::new(),
             throttle_every: 0,
             listings: 0,
+            codes: Vec::new(),
         }));
         let shared = state.clone();
         let server = Server::start(move |req| answer(&mut shared.lock().unwrap(), req));
@@ -132,6 +135,31 @@ fn answer(state: &mut State, req: &Request) -> Reply {
                 now + 90 * 86400
             ))
         }
+        // The browser's side of the authorization-code flow: checks what the client asks for
+        // and redirects to its loopback with a code (or the refusal).
+        "/authorize" => {
+            let q = |name: &str| req.query(name).unwrap_or_default();
+            let redirect = q("redirect_uri");
+            let valid = q("response_type") == "code"
+                && q("client_id").starts_with("client-")
+                && q("code_challenge_method") == "S256"
+                && q("code_challenge").len() == 43
+                && q("scopes").contains("sso:account:access")
+                && redirect.starts_with("http://127.0.0.1:")
+                && redirect.ends_with("/oauth/callback");
+            if !valid {
+                return error(400, "InvalidRequestException", "invalid_request", "bad authorize request");
+            }
+            let location = if state.browser == Browser::Deny {
+                format!("{redirect}?error=access_denied&error_description=denied&state={}", q("state"))
+            } else {
+                state.counter += 1;
+                let code = format!("code-{}", state.counter);
+                state.codes.push((code.clone(), q("code_challenge"), redirect.clone()));
+                format!("{redirect}?code={code}&state={}", q("state"))
+            };
+            Reply::Raw(format!("HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n").into_bytes())
+        }
         "/device_authorization" => {
             if field(&req.body, "startUrl").as_deref() != Some(START_URL) {
                 return error(400, "InvalidRequestException", "invalid_request", "unknown start URL");
@@ -151,6 +179,30 @@ fn answer(state: &mut State, req: &Request) -> Reply {
                         return error(400, "InvalidGrantException", "invalid_grant", "Invalid refresh token provided");
                     }
                     issue(state, true)
+                }
+                Some("authorization_code") => {
+                    let (code, verifier) = (
+                        field(&req.body, "code").unwrap_or_default(),
+                        field(&req.body, "codeVerifier").unwrap_or_default(),
+                    );
+                    let redirect = field(&req.body, "redirectUri").unwrap_or_default();
+                    let challenge = {
+                        use sha2::Digest;
+                        let digest = sha2::Sha256::digest(verifier.as_bytes());
+                        aws_smithy_types::base64::encode(digest)
+                            .trim_end_matches('=')
+                            .replace('+', "-")
+                            .replace('/', "_")
+                    };
+                    let known =
+                        state.codes.iter().position(|(c, ch, r)| *c == code && *ch == challenge && *r == redirect);
+                    match known {
+                        Some(i) => {
+                            state.codes.remove(i); // one use
+                            issue(state, true)
+                        }
+                        None => error(400, "InvalidGrantException", "invalid_grant", "Invalid authorization code"),
+                    }
                 }
                 Some("urn:ietf:params:oauth:grant-type:device_code") => {
                     state.polls += 1;

@@ -1,6 +1,7 @@
-//! Signing in to IAM Identity Center with the OIDC device authorization flow, and refreshing
-//! the token: RegisterClient, StartDeviceAuthorization, then CreateToken polled as the server
-//! asks. All unsigned. The code and URL go to the terminal (or stderr), never to stdout.
+//! Signing in to IAM Identity Center — the browser flow (`pkce`) or the OIDC device
+//! authorization flow (RegisterClient, StartDeviceAuthorization, then CreateToken polled as
+//! the server asks) — and refreshing the token. All unsigned. The code and URL go to the
+//! terminal (or stderr), never to stdout.
 
 use super::SsoSession;
 use super::token::{Token, format_time};
@@ -91,6 +92,16 @@ pub fn refresh(session: &SsoSession, old: &Token) -> Result<Token, CodedError> {
         token.refresh_token = Some(r.to_owned());
     }
     Ok(token)
+}
+
+/// Signs in as the AWS CLI does: in the browser with PKCE and a loopback redirect, or with
+/// the device code — asked for, for a legacy profile (no `[sso-session]`), or where no
+/// browser on this machine could reach the loopback (SSH, no display).
+pub fn sign_in(session: &SsoSession, previous: Option<&Token>, device_code: bool, no_browser: bool) -> Result<Token> {
+    if device_code || session.name.is_none() || !crate::browser::local() {
+        return device_flow(session, previous, no_browser);
+    }
+    super::pkce::sign_in(session, &client(session), no_browser)
 }
 
 /// The device flow: show the code, open the browser, poll until the user confirms.
@@ -192,7 +203,7 @@ pub fn device_flow(session: &SsoSession, previous: Option<&Token>, no_browser: b
 }
 
 /// The terminal if there is one, else stderr: never stdout, which the shell evals.
-fn tell(text: &str) {
+pub(super) fn tell(text: &str) {
     match std::fs::OpenOptions::new().write(true).open("/dev/tty") {
         Ok(mut tty) => {
             let _ = tty.write_all(text.as_bytes());

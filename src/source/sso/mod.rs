@@ -3,6 +3,7 @@
 //! profile itself), and the role's credentials from the portal (GetRoleCredentials).
 
 pub mod login;
+mod pkce;
 pub mod portal;
 pub mod token;
 
@@ -30,7 +31,8 @@ pub struct SsoSession {
 
 #[derive(Debug)]
 pub struct SsoRole {
-    pub profile: String,
+    /// The profile that names it; `None` for ACCOUNT/ROLE assumed with `--sso-session`.
+    pub profile: Option<String>,
     pub session: SsoSession,
     pub account_id: String,
     pub role_name: String,
@@ -73,7 +75,7 @@ pub fn resolve(profiles: &Profiles, name: &str) -> Result<Option<SsoRole>> {
     }
     let session = session_of(profiles, name)?;
     Ok(Some(SsoRole {
-        profile: name.to_owned(),
+        profile: Some(name.to_owned()),
         session,
         account_id,
         role_name,

@@ -144,7 +144,7 @@ pub fn valid(session: &SsoSession, fetch: &Fetch) -> Result<String> {
     };
     if fetch.may_prompt && login::terminal_available() {
         eprintln!("stsenv: {}: {why}; signing in", session.label());
-        let token = login::device_flow(session, current.as_ref(), false)?;
+        let token = login::sign_in(session, current.as_ref(), false, false)?;
         write(&path, &token)?;
         return Ok(token.access_token);
     }

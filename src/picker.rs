@@ -1,0 +1,157 @@
+//! `stsenv assume` (or `exec`, `console`) with no TARGET at a terminal: a fuzzy picker
+//! (dialoguer) on /dev/tty — never stdout, which is eval'd — over the profiles, most recently
+//! and most often used first (frecency), then the account/role pairs of SSO sessions with a
+//! valid sign-in that no profile names yet (assumed directly, `--sso-session`).
+
+use crate::cache::Cache;
+use crate::creds::now;
+use crate::error::{Error, Result};
+use crate::profile::{Profiles, value};
+use crate::source::sso::{self, portal::AccountRole, token};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The terminal the picker draws on while it is open: a signal handler shows the cursor
+/// again there (dialoguer hides it) before the process ends.
+pub static OPEN_TTY: AtomicI32 = AtomicI32::new(-1);
+
+/// How long the SSO listing the picker shows is reused (listing 500 accounts takes seconds).
+const LISTING_TTL: i64 = 3600;
+
+pub enum Choice {
+    Profile(String),
+    /// `ACCOUNT_ID/ROLE` of an `[sso-session]`.
+    SsoRole {
+        session: String,
+        target: String,
+    },
+}
+
+/// `None` when there is no terminal to ask on; `Err` with exit 130 when the user gave up.
+pub fn pick(profiles: &Profiles, cache: &Cache, verb: &str) -> Result<Option<Choice>> {
+    let open = |write| std::fs::OpenOptions::new().read(true).write(write).open("/dev/tty");
+    let (Ok(tty_in), Ok(tty_out)) = (open(false), open(true)) else { return Ok(None) };
+    let mut choices: Vec<(String, Choice)> = Vec::new();
+    let scores = frecency(cache);
+    let mut names = profiles.names();
+    names.sort_by(|a, b| {
+        let score = |n: &str| scores.get(n).copied().unwrap_or(0.0);
+        score(b).total_cmp(&score(a)).then_with(|| a.cmp(b))
+    });
+    for name in names {
+        choices.push((name.to_owned(), Choice::Profile(name.to_owned())));
+    }
+    for (session, role) in unlisted_sso_roles(profiles, cache) {
+        let label =
+            format!("{}/{}  (SSO session {session}, account {})", role.account_name, role.role_name, role.account_id);
+        choices.push((label, Choice::SsoRole { session, target: format!("{}/{}", role.account_id, role.role_name) }));
+    }
+    if choices.is_empty() {
+        return Ok(None);
+    }
+    use std::os::fd::AsRawFd;
+    OPEN_TTY.store(tty_out.as_raw_fd(), Ordering::SeqCst);
+    let term = dialoguer::console::Term::read_write_pair(tty_in, tty_out);
+    let labels: Vec<&str> = choices.iter().map(|(label, _)| label.as_str()).collect();
+    let picked = dialoguer::FuzzySelect::with_theme(&dialoguer::theme::ColorfulTheme::default())
+        .with_prompt(format!("stsenv {verb}: type to filter, Enter to choose, Esc to cancel"))
+        .items(&labels)
+        .default(0)
+        .max_length(15)
+        .interact_on_opt(&term);
+    let _ = term.show_cursor();
+    OPEN_TTY.store(-1, Ordering::SeqCst);
+    match picked {
+        Ok(Some(i)) => Ok(Some(choices.swap_remove(i).1)),
+        Ok(None) => Err(Error::new("nothing chosen").exit(130)),
+        Err(e) => Err(Error::new(format!("the picker failed on the terminal: {e}"))),
+    }
+}
+
+/// Remembers that `label` was assumed, for the picker's order: one appended line, so the
+/// cache-hit path pays one small write.
+pub fn record(cache: &Cache, label: &str) {
+    if label.contains('\n') || !cache.dir().is_dir() {
+        return;
+    }
+    let path = cache.dir().join("history");
+    let line = format!("{} {label}\n", now());
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path);
+    if let Ok(mut file) = file {
+        let _ = file.write_all(line.as_bytes());
+    }
+}
+
+/// zoxide's frecency: each use counts 4 within the hour, 2 within the day, ½ within the
+/// week, ¼ after that.
+fn frecency(cache: &Cache) -> HashMap<String, f64> {
+    let text = crate::cache::read_private(&cache.dir().join("history")).unwrap_or_default();
+    let now = now();
+    let mut scores: HashMap<String, f64> = HashMap::new();
+    for line in String::from_utf8_lossy(&text).lines() {
+        let Some((at, name)) = line.split_once(' ') else { continue };
+        let age = now - at.parse::<i64>().unwrap_or(0);
+        let weight = match age {
+            a if a < 3600 => 4.0,
+            a if a < 86_400 => 2.0,
+            a if a < 604_800 => 0.5,
+            _ => 0.25,
+        };
+        *scores.entry(name.to_owned()).or_default() += weight;
+    }
+    scores
+}
+
+/// The account/role pairs of each signed-in SSO session that no profile names, from a
+/// listing cached for an hour. A session whose sign-in is not valid is left out, never
+/// signed in to from here.
+fn unlisted_sso_roles(profiles: &Profiles, cache: &Cache) -> Vec<(String, AccountRole)> {
+    let named: Vec<(String, String)> = profiles
+        .names()
+        .into_iter()
+        .filter_map(|n| profiles.get(n))
+        .filter_map(|p| Some((value(p, "sso_account_id")?.to_owned(), value(p, "sso_role_name")?.to_owned())))
+        .collect();
+    let mut pairs = Vec::new();
+    for name in profiles.sso_session_names() {
+        let Ok(session) = sso::named_session(profiles, name) else { continue };
+        let Some(valid) = token::read(&token::path(&session)).filter(|t| t.seconds_left() > 60) else { continue };
+        let Some(roles) = listing(profiles, cache, &session, &valid.access_token) else { continue };
+        for role in roles {
+            if !named.iter().any(|(a, r)| *a == role.account_id && *r == role.role_name) {
+                pairs.push((name.to_owned(), role));
+            }
+        }
+    }
+    pairs
+}
+
+fn listing(profiles: &Profiles, cache: &Cache, session: &sso::SsoSession, token: &str) -> Option<Vec<AccountRole>> {
+    let key = Cache::key("sso-listing", &format!("{}\n{}", session.start_url, session.region));
+    let path = cache.dir().join(format!("{key}.listing"));
+    if let Some(bytes) = crate::cache::read_private(&path)
+        && let Ok((at, rows)) = serde_json::from_slice::<(i64, Vec<(String, String, String)>)>(&bytes)
+        && now() - at < LISTING_TTL
+    {
+        let roles = rows.into_iter().map(|(account_id, account_name, role_name)| AccountRole {
+            account_id,
+            account_name,
+            role_name,
+        });
+        return Some(roles.collect());
+    }
+    let endpoint = profiles.endpoint("SSO").ok()?;
+    let portal = sso::portal::Portal::new(&session.region, &endpoint).ok()?;
+    let accounts = portal.accounts(token).ok()?;
+    let roles = portal.roles(token, &accounts).ok()?;
+    let rows: Vec<(&str, &str, &str)> =
+        roles.iter().map(|r| (r.account_id.as_str(), r.account_name.as_str(), r.role_name.as_str())).collect();
+    if cache.ensure_dir().is_ok()
+        && let Ok(json) = serde_json::to_vec(&(now(), rows))
+    {
+        let _ = crate::cache::write_atomic(&path, &json, None);
+    }
+    Some(roles)
+}

@@ -1,0 +1,106 @@
+//! `stsenv assume` with no TARGET at a terminal (issue 18): the fuzzy picker on /dev/tty,
+//! driven with keys in a real pseudo-terminal in bash, zsh and fish — type, arrow, Enter,
+//! Esc — most recently used first, and SSO account/role pairs no profile names yet.
+
+mod common;
+
+use common::shell::*;
+use common::sso::*;
+use common::*;
+
+const PROMPT: &str = "type to filter, Enter to choose, Esc to cancel";
+
+/// Keys as typed: rexpect buffers what has no newline until a flush.
+fn send(sh: &mut Shell, keys: &str) {
+    sh.pty.send(keys).unwrap();
+    sh.pty.flush().unwrap();
+}
+
+/// Esc alone: a key that follows at once would make it the start of an escape sequence.
+fn escape(sh: &mut Shell) {
+    send(sh, "\x1b");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+}
+
+fn status(kind: &str) -> &'static str {
+    if kind == "fish" { "$status" } else { "$?" }
+}
+
+#[test]
+fn the_picker_filters_moves_chooses_and_cancels_in_every_shell() {
+    let home = Home::seeds(&moto().url);
+    for kind in ["bash", "zsh", "fish"] {
+        let mut sh = Shell::start(&home, kind, &[]);
+        sh.init();
+        // Type to filter, Enter: the role is assumed in this shell.
+        sh.pty.send_line("stsenv assume").unwrap();
+        sh.pty.exp_string(PROMPT).unwrap();
+        send(&mut sh, "reado");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        send(&mut sh, "\r");
+        if kind == "bash" {
+            // The first shell has no MFA session yet.
+            sh.pty.exp_string("Enter MFA code").unwrap();
+            sh.pty.send_line("123456").unwrap();
+        }
+        let out = sh.run("echo \"P=$STSENV_PROFILE KEY=$AWS_ACCESS_KEY_ID\"");
+        assert!(out.contains("P=readonly KEY=ASIA"), "{kind}: {out}");
+
+        // Most recently used first: readonly is on top now, so one Down is the next name.
+        sh.pty.send_line("stsenv assume").unwrap();
+        sh.pty.exp_string(PROMPT).unwrap();
+        send(&mut sh, "\x1b[B");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        send(&mut sh, "\r");
+        let out = sh.run("echo \"P=$STSENV_PROFILE\"");
+        assert!(out.contains("P=chained"), "{kind}: {out}");
+
+        // Esc: nothing chosen, nothing changed, the status says so (130).
+        sh.pty.send_line(&format!("stsenv assume; echo \"RC={} P=$STSENV_PROFILE\"", status(kind))).unwrap();
+        sh.pty.exp_string(PROMPT).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        escape(&mut sh);
+        let out = sh.sync();
+        assert!(out.contains("RC=130 P=chained"), "{kind}: {out}");
+        sh.run("stsenv unset");
+    }
+}
+
+#[test]
+fn sso_pairs_without_a_profile_are_offered_and_assumed_directly() {
+    let sso = Sso::start();
+    sso.organization(4, &["Admin", "Billing"]);
+    let config = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n\
+                  [profile team0-admin]\nsso_session = corp\nsso_account_id = 100000000000\nsso_role_name = Admin\n";
+    let mut home = Home::with(sso.url(), config, "");
+    home.env.push(("AWS_ENDPOINT_URL_SSO".into(), sso.url().into()));
+    write_token(&home, "corp", "valid-corp", 8 * 3600, None);
+    let mut sh = Shell::start(&home, "bash", &[]);
+    sh.init();
+    sh.pty.send_line("stsenv assume").unwrap();
+    sh.pty.exp_string(PROMPT).unwrap();
+    // The pair a profile names is offered as that profile only.
+    send(&mut sh, "Team 003 Bill");
+    sh.pty.exp_string("SSO session corp, account 100000000003").unwrap();
+    send(&mut sh, "\r");
+    let out = sh.run("echo \"P=$STSENV_PROFILE KEY=$AWS_ACCESS_KEY_ID T=$AWS_SESSION_TOKEN\"");
+    assert!(out.contains("P=100000000003/Billing KEY=ASIASSO") && out.contains("T=sso-token-Billing-"), "{out}");
+    let out = sh.run("echo \"R=$STSENV_REQUEST\"");
+    assert!(out.contains("--sso-session corp"), "renew replays the session: {out}");
+    // The listing is reused for an hour: the second picker asks the portal nothing.
+    let listings = sso.count("/assignment/accounts");
+    sh.pty.send_line("stsenv assume").unwrap();
+    sh.pty.exp_string(PROMPT).unwrap();
+    escape(&mut sh);
+    sh.sync();
+    assert_eq!(sso.count("/assignment/accounts"), listings);
+}
+
+#[test]
+fn with_no_terminal_there_is_no_picker() {
+    let home = Home::seeds(&moto().url);
+    let out = home.stsenv_detached(&["assume"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("which profile? stsenv assume"), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "false\n");
+}

@@ -1,0 +1,112 @@
+//! Signing in to IAM Identity Center as the AWS CLI >= 2.22 does (issue 18): the browser
+//! flow with PKCE and a loopback redirect by default, the device code when asked for or when
+//! no local browser can reach the loopback (SSH), and one sign-in for twenty shells whose
+//! sign-in expired at once. The "browser" is a real HTTP client that follows the stub's
+//! redirect to stsenv's loopback, as a browser would.
+
+mod common;
+
+use common::sso::*;
+use common::*;
+use std::time::Duration;
+
+const CONFIG: &str = "\
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Developer
+";
+
+/// A HOME whose SSO goes to the stub and whose $BROWSER fetches the URL it is given,
+/// following redirects (to stsenv's loopback).
+fn home(sso: &Sso) -> Home {
+    let mut home = Home::with(sso.url(), CONFIG, "");
+    home.env.push(("AWS_ENDPOINT_URL_SSO".into(), sso.url().into()));
+    home.env.push(("AWS_ENDPOINT_URL_SSO_OIDC".into(), sso.url().into()));
+    let browser = format!(
+        "{} -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=30).read()'",
+        venv("python").display()
+    );
+    home.env.push(("BROWSER".into(), browser));
+    home.env.push(("STSENV_SIGNIN_TIMEOUT".into(), "20".into()));
+    home
+}
+
+fn login(home: &Home, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut cmd = home.command(bin());
+    cmd.args([&["login", "--sso-session", "corp"], args].concat()).envs(env.iter().copied());
+    let out = wait_output(
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+        Duration::from_secs(40),
+    );
+    assert!(out.stdout.is_empty(), "login printed on stdout");
+    (out.status.code(), text(&out.stderr))
+}
+
+#[test]
+fn the_browser_flow_with_pkce_is_the_default_and_the_device_code_the_fallback() {
+    let sso = Sso::start();
+    let home = home(&sso);
+    let (code, stderr) = login(&home, &[], &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("in the browser:") && stderr.contains("/authorize?response_type=code"), "{stderr}");
+    assert_eq!((sso.count("/authorize"), sso.count("/device_authorization")), (1, 0));
+    // The registration asked for the auth-code grant, for this start URL.
+    let register = sso.server.all().into_iter().find(|r| r.target() == "/client/register").unwrap();
+    assert!(register.body.contains("authorization_code") && register.body.contains("http://127.0.0.1/oauth/callback"));
+    assert!(register.body.contains("\"issuerUrl\":\"https://corp.awsapps.com/start\""), "{}", register.body);
+    // The token is the CLI's, with its refresh token.
+    let token: serde_json::Value = serde_json::from_slice(&std::fs::read(token_file(&home, "corp")).unwrap()).unwrap();
+    assert!(token["accessToken"].as_str().unwrap().starts_with("access-") && token["refreshToken"].is_string());
+    let out = home.stsenv(&["assume", "dev", "--shell", "bash"]);
+    assert!(text(&out.stdout).contains("AWS_ACCESS_KEY_ID='ASIASSO"), "{}", text(&out.stderr));
+
+    // Refused in the browser: said so, nothing written.
+    std::fs::remove_file(token_file(&home, "corp")).unwrap();
+    sso.set(|s| s.browser = Browser::Deny);
+    let (code, stderr) = login(&home, &[], &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("the sign-in was refused in the browser (access_denied"), "{stderr}");
+    assert!(!token_file(&home, "corp").exists());
+
+    // --use-device-code, and over SSH the device code by itself.
+    sso.set(|s| s.browser = Browser::Approve(1));
+    for (args, env) in
+        [(&["--use-device-code"][..], &[][..]), (&[][..], &[("SSH_CONNECTION", "10.0.0.1 5 10.0.0.2 22")][..])]
+    {
+        let before = sso.count("/device_authorization");
+        let (code, stderr) = login(&home, args, env);
+        assert_eq!(code, Some(0), "{args:?} {env:?}: {stderr}");
+        assert!(stderr.contains("code   WDJB-MJHT"), "{stderr}");
+        assert_eq!(sso.count("/device_authorization"), before + 1);
+    }
+    assert_eq!(sso.count("/authorize"), 2, "the device code never opens the redirect flow");
+}
+
+#[test]
+fn twenty_shells_whose_sign_in_expired_open_one_browser_sign_in() {
+    let sso = Sso::start();
+    let home = home(&sso);
+    write_token(&home, "corp", "stale", -60, None);
+    let script = "for i in $(seq 20); do stsenv assume dev --shell bash > out.$i 2> err.$i & done; wait; echo ALL-DONE";
+    let mut cmd = home.command(shell_program("bash"));
+    cmd.args(["-c", script]);
+    let mut pty = rexpect::session::spawn_command(cmd, Some(60_000)).unwrap();
+    pty.exp_string("ALL-DONE").unwrap();
+    assert_eq!(sso.count("/authorize"), 1, "one browser sign-in, not twenty");
+    assert_eq!(sso.count("/client/register"), 1);
+    for i in 1..=20 {
+        let out = std::fs::read_to_string(home.path().join(format!("out.{i}"))).unwrap();
+        let err = std::fs::read_to_string(home.path().join(format!("err.{i}"))).unwrap();
+        assert!(out.contains("AWS_ACCESS_KEY_ID='ASIASSO"), "shell {i}: {out}{err}");
+    }
+}
