@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what the tests need when it is missing —
-# zsh, fish, direnv, shellcheck, strace and the AWS CLI v2 from apt; nushell from npm; moto, boto3,
+# zsh, fish, direnv, shellcheck, strace, the AWS CLI v2 and a Secret Service keyring
+# (gnome-keyring in a dbus-run-session) from apt; nushell from npm; moto, boto3,
 # python-dotenv and the AWS CLI in a venv —
 # then runs the whole suite. Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in zsh fish direnv shellcheck strace setsid python3; do
+for tool in zsh fish direnv shellcheck strace setsid python3 dbus-run-session gnome-keyring-daemon; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 # The AWS CLI v2 (Debian's awscli), as a user would have it; pip's awscli in the venv is v1.
@@ -18,6 +19,8 @@ if ((${#missing[@]})); then
         case $tool in
             setsid) packages+=(util-linux) ;;
             python3) packages+=(python3 python3-venv) ;;
+            dbus-run-session) packages+=(dbus-daemon) ;;
+            gnome-keyring-daemon) packages+=(gnome-keyring) ;;
             *) packages+=("$tool") ;;
         esac
     done

@@ -51,6 +51,11 @@ pub enum Command {
     },
     /// List the profile names in the AWS config files
     Profiles(ProfilesArgs),
+    /// Long-term IAM user keys in the OS keyring instead of plaintext ~/.aws/credentials
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// IAM Identity Center: profiles for every account and role a sign-in reaches
     Sso {
         #[command(subcommand)]
@@ -58,6 +63,30 @@ pub enum Command {
     },
     /// Print the man page, or write one page per subcommand into a directory on MANPATH
     Man(ManArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysAction {
+    /// Move PROFILE's keys from ~/.aws/credentials into the OS keyring (none there: asks)
+    Add {
+        #[arg(add = profile_completer())]
+        profile: String,
+        /// Read the access key id and the secret, a line each, from stdin
+        #[arg(long)]
+        from_stdin: bool,
+    },
+    /// The profiles whose keys are in the keyring, with their key ids
+    List,
+    /// Delete PROFILE's keys from the keyring
+    Remove {
+        #[arg(add = profile_completer())]
+        profile: String,
+    },
+    /// Put PROFILE's keys back into ~/.aws/credentials (plaintext) and out of the keyring
+    Export {
+        #[arg(add = profile_completer())]
+        profile: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -25,7 +25,8 @@ pub fn write(path: &Path, section: &str, creds: &Credentials, force: bool, cache
 
 /// Sets `credential_process = COMMAND` in `[profile NAME]` of the config file. A section
 /// that gets its credentials some other way is not touched.
-/// `settings` (region, output) are added where the section does not have them yet.
+/// `settings` (region, output) are added where the section does not have them yet; stsenv's
+/// own (`stsenv_…`) are always set.
 pub fn write_credential_process(
     path: &Path,
     name: &str,
@@ -40,7 +41,7 @@ pub fn write_credential_process(
         let present = section_keys(text, &section);
         let mut lines = vec![line.clone()];
         let mut owned = vec!["credential_process"];
-        for (k, v) in settings.iter().filter(|(k, _)| !present.iter().any(|p| p == k)) {
+        for (k, v) in settings.iter().filter(|(k, _)| k.starts_with("stsenv_") || !present.iter().any(|p| p == k)) {
             lines.push(format!("{k} = {}", checked(v)?));
             owned.push(k);
         }
@@ -53,6 +54,20 @@ pub fn write_credential_process(
                 None => Ok(()),
             }
         })
+    })
+}
+
+/// Removes `keys` from `[section]` (every copy of it), keeping every other byte; a file or
+/// section that does not exist is left as it is.
+pub fn remove_keys(path: &Path, section: &str, keys: &[&str], cache: &Cache) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    write_with(path, cache, |text| {
+        if !text.lines().any(|l| header(l).flatten().as_deref() == Some(section)) {
+            return Ok(text.to_owned());
+        }
+        edit_section(text, section, &[], keys, |_, _| Ok(()))
     })
 }
 

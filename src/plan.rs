@@ -253,7 +253,7 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
     let Some(p) = profiles.get(name) else {
         return Err(profile::unknown(profiles, name));
     };
-    if value(p, "role_arn").is_some() || value(p, "aws_access_key_id").is_none() {
+    if value(p, "role_arn").is_some() || !source::keys::present(p) {
         if value(p, "role_arn").is_none() {
             return Err(no_credentials(profiles, name, p)
                 .hint("GetSessionToken needs an IAM user's long-term keys (aws_access_key_id)"));
@@ -341,8 +341,7 @@ fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Sou
     // The SDKs' rule: in a profile reached as another's source_profile, static keys win
     // over its own role_arn (the chain stops there).
     let is_source = seen.len() > 1;
-    let Some(role_arn) = value(p, "role_arn").filter(|_| !(is_source && value(p, "aws_access_key_id").is_some()))
-    else {
+    let Some(role_arn) = value(p, "role_arn").filter(|_| !(is_source && source::keys::present(p))) else {
         return Ok((base(profiles, name, p)?, Vec::new()));
     };
     check_role_arn(role_arn).map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_arn"))))?;
@@ -453,7 +452,8 @@ fn use_mfa_session(source: &Source, steps: &mut Vec<Step>, notes: &mut Vec<Strin
 
 /// The credentials of a profile without role_arn (or a source whose keys win), by kind.
 fn base(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Result<Source> {
-    if value(p, "aws_access_key_id").is_some() {
+    // Keys first (in the keyring, the profile's credential_process is stsenv itself).
+    if source::keys::present(p) {
         return source::keys::resolve(profiles, name);
     }
     if let Some(role) = source::sso::resolve(profiles, name)? {

@@ -40,14 +40,7 @@ fn home(sso: &Sso) -> Home {
 fn login(home: &Home, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
     let mut cmd = home.command(bin());
     cmd.args([&["login", "--sso-session", "corp"], args].concat()).envs(env.iter().copied());
-    let out = wait_output(
-        cmd.stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-        Duration::from_secs(40),
-    );
+    let out = output_within(&mut cmd, Duration::from_secs(40));
     assert!(out.stdout.is_empty(), "login printed on stdout");
     (out.status.code(), text(&out.stderr))
 }

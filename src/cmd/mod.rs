@@ -7,6 +7,7 @@ mod console;
 mod credential_process;
 mod exec;
 mod init;
+mod keys;
 mod login;
 mod man;
 mod profiles;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Renew(args) => renew::run(&args),
         Command::Man(args) => man::run(&args),
         Command::Sso { action } => sso::run(&action),
+        Command::Keys { action } => keys::run(&action),
     }
 }
 

@@ -2,6 +2,7 @@
 //! files as the AWS SDKs resolve them. `plan` picks the kind; `obtain` asks it for credentials.
 
 pub mod environment;
+pub mod keyring;
 pub mod keys;
 pub mod metadata;
 pub mod process;
@@ -19,6 +20,8 @@ pub enum Source {
     /// `aws_access_key_id` in a profile: an IAM user's long-term keys, or temporary ones
     /// with `aws_session_token`.
     Keys { profile: String, creds: Credentials },
+    /// An IAM user's long-term keys in the OS keyring (`stsenv keys add`).
+    Keyring { profile: String, key_id: String },
     /// `credential_source = Environment`: the keys exported in the shell.
     Environment { creds: Credentials },
     /// IAM Identity Center: a role's credentials from the portal, with the SSO token.
@@ -46,7 +49,7 @@ impl Source {
     /// The profile that holds the source, for messages and the region.
     pub fn profile(&self) -> Option<&str> {
         match self {
-            Source::Keys { profile, .. } => Some(profile),
+            Source::Keys { profile, .. } | Source::Keyring { profile, .. } => Some(profile),
             Source::Environment { .. } => None,
             Source::Sso(role) => role.profile.as_deref(),
             Source::Process(p) => Some(&p.profile),
@@ -59,6 +62,7 @@ impl Source {
     pub fn long_term(&self) -> bool {
         match self {
             Source::Keys { creds, .. } | Source::Environment { creds } => creds.session_token.is_none(),
+            Source::Keyring { .. } => true,
             // A process may print long-term keys; `obtain` turns those into a session.
             _ => false,
         }
@@ -68,6 +72,8 @@ impl Source {
     pub fn identity(&self) -> String {
         match self {
             Source::Keys { creds, .. } | Source::Environment { creds } => creds.access_key_id.clone(),
+            // The key id, as for keys in the file: the MFA session outlives the move.
+            Source::Keyring { key_id, .. } => key_id.clone(),
             Source::Sso(role) => role.identity(),
             Source::Process(p) => p.identity(),
             Source::WebIdentity(w) => w.identity(),
@@ -78,7 +84,8 @@ impl Source {
     /// Where a source that is itself fetched caches its credentials.
     pub fn cache_key(&self) -> Option<String> {
         match self {
-            Source::Keys { .. } | Source::Environment { .. } => None,
+            // Long-term keys are never cached.
+            Source::Keys { .. } | Source::Environment { .. } | Source::Keyring { .. } => None,
             _ => Some(Cache::key("source", &self.identity())),
         }
     }
@@ -87,6 +94,7 @@ impl Source {
     pub fn credentials(&self, fetch: &Fetch) -> Result<Credentials> {
         match self {
             Source::Keys { creds, .. } | Source::Environment { creds } => Ok(creds.clone()),
+            Source::Keyring { profile, .. } => keyring::load(profile),
             Source::Sso(role) => cached(self, fetch, |f| role.credentials(f)),
             Source::Process(p) => cached(self, fetch, |_| p.credentials()),
             Source::WebIdentity(w) => cached(self, fetch, |f| w.credentials(f)),
@@ -125,6 +133,9 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Keys { profile, creds } => write!(f, "keys {} of profile {}", creds.access_key_id, q(profile)),
+            Source::Keyring { profile, key_id } => {
+                write!(f, "keys {key_id} of profile {} in {}", q(profile), keyring::backend())
+            }
             Source::Environment { creds } => write!(f, "keys {} from the environment", creds.access_key_id),
             Source::Sso(role) => write!(f, "{role}"),
             Source::Process(p) => write!(f, "credential_process {} of profile {}", q(&p.command), q(&p.profile)),

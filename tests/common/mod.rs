@@ -246,6 +246,12 @@ impl Home {
     }
 }
 
+/// Runs `cmd` with no stdin and its output captured, failing if it does not end in time.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_output(child, limit)
+}
+
 pub fn wait_output(mut child: Child, limit: Duration) -> Output {
     let start = Instant::now();
     loop {

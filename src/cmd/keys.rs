@@ -1,0 +1,200 @@
+//! `stsenv keys add|list|remove|export`: an IAM user's long-term keys in the OS keyring
+//! (`source::keyring`) instead of plaintext `~/.aws/credentials`. Every file edit keeps every
+//! byte it does not mean to change; the keys leave the file only once the keyring holds them.
+
+use crate::cli::KeysAction;
+use crate::creds::Credentials;
+use crate::error::{Error, Result, q};
+use crate::profile::{self, Profiles, value};
+use crate::source::keyring::{self, MARKER};
+use std::io::BufRead;
+
+const FILE_KEYS: [&str; 2] = ["aws_access_key_id", "aws_secret_access_key"];
+
+pub fn run(action: &KeysAction) -> Result<()> {
+    match action {
+        KeysAction::Add { profile, from_stdin } => add(profile, *from_stdin),
+        KeysAction::List => list(),
+        KeysAction::Remove { profile } => remove(profile),
+        KeysAction::Export { profile } => export(profile),
+    }
+}
+
+fn add(name: &str, from_stdin: bool) -> Result<()> {
+    let profiles = Profiles::load(name)?;
+    let in_file =
+        profiles.get(name).and_then(|p| Some((value(p, "aws_access_key_id")?, value(p, "aws_secret_access_key")?)));
+    if let Some(p) = profiles.get(name)
+        && value(p, "aws_session_token").is_some()
+    {
+        return Err(Error::new(
+            "its keys are temporary (aws_session_token): only an IAM user's long-term keys go in the keyring",
+        )
+        .profile(name)
+        .at(profiles.locate(name, Some("aws_session_token"))));
+    }
+    let creds = match (from_stdin, in_file) {
+        (true, _) => read_stdin()?,
+        (false, Some((id, secret))) => Credentials {
+            access_key_id: id.to_owned(),
+            secret_access_key: secret.to_owned(),
+            session_token: None,
+            expires_at: None,
+        },
+        (false, None) => prompt(name)?,
+    };
+    check(&creds)?;
+    let cache = crate::cache::Cache::open()?;
+    let command = credential_process(name)?;
+    keyring::store(name, &creds)?;
+    // Other tools get the profile's credentials from stsenv: a session, never these keys.
+    let marker = (MARKER, format!("keyring {}", creds.access_key_id));
+    crate::credentials_file::write_credential_process(&profiles.config_file, name, &command, &[marker], &cache)
+        .map_err(|e| {
+            e.hint(format!("the keys are in {} already; fix the config and run this again", keyring::backend()))
+        })?;
+    crate::credentials_file::remove_keys(&profiles.credentials_file, name, &FILE_KEYS, &cache).map_err(|e| {
+        e.hint(format!(
+            "the keys are in {} and the config says so; remove them from the file by hand",
+            keyring::backend()
+        ))
+    })?;
+    eprintln!(
+        "stsenv: keys {} of profile {} are in {}{}; other tools get sessions through `credential_process` in {}",
+        creds.access_key_id,
+        q(name),
+        keyring::backend(),
+        if in_file.is_some() {
+            format!(", no longer in {}", profiles.credentials_file.display())
+        } else {
+            String::new()
+        },
+        profiles.config_file.display()
+    );
+    Ok(())
+}
+
+fn list() -> Result<()> {
+    let profiles = Profiles::load(&profile::default_profile())?;
+    let rows: Vec<(String, String)> =
+        profiles.names().into_iter().filter_map(|n| Some((n.to_owned(), keyring::marked(profiles.get(n)?)?))).collect();
+    if rows.is_empty() {
+        eprintln!(
+            "stsenv: no profile keeps its keys in {}; `stsenv keys add PROFILE` moves them there",
+            keyring::backend()
+        );
+        return Ok(());
+    }
+    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0).max("PROFILE".len());
+    let mut text = format!("{:width$}  {:20}  STORE\n", "PROFILE", "ACCESS KEY ID");
+    for (name, key_id) in rows {
+        text += &format!("{name:width$}  {key_id:20}  {}\n", keyring::backend());
+    }
+    super::write_stdout(&text)
+}
+
+fn remove(name: &str) -> Result<()> {
+    let profiles = Profiles::load(name)?;
+    marked(&profiles, name)?;
+    keyring::delete(name)?;
+    unmark(&profiles, name)?;
+    eprintln!(
+        "stsenv: the keys of profile {} are gone from {}; the profile has no keys now",
+        q(name),
+        keyring::backend()
+    );
+    Ok(())
+}
+
+/// Back into the credentials file, on request only; then out of the keyring.
+fn export(name: &str) -> Result<()> {
+    let profiles = Profiles::load(name)?;
+    marked(&profiles, name)?;
+    let creds = keyring::load(name)?;
+    let cache = crate::cache::Cache::open()?;
+    crate::credentials_file::write(&profiles.credentials_file, name, &creds, true, &cache)?;
+    unmark(&profiles, name)?;
+    keyring::delete(name)?;
+    eprintln!(
+        "stsenv: keys {} of profile {} are back in {} (plaintext) and gone from {}",
+        creds.access_key_id,
+        q(name),
+        profiles.credentials_file.display(),
+        keyring::backend()
+    );
+    Ok(())
+}
+
+fn marked(profiles: &Profiles, name: &str) -> Result<String> {
+    let p = profiles.get(name).ok_or_else(|| profile::unknown(profiles, name))?;
+    keyring::marked(p).ok_or_else(|| {
+        Error::new(format!("its keys are not in {}", keyring::backend()))
+            .profile(name)
+            .hint("`stsenv keys list` shows which are")
+    })
+}
+
+/// Takes the marker, and the credential_process stsenv wrote, out of the config.
+fn unmark(profiles: &Profiles, name: &str) -> Result<()> {
+    let section = if name == "default" { "default".to_owned() } else { format!("profile {name}") };
+    let cache = crate::cache::Cache::open()?;
+    let ours = profiles
+        .get(name)
+        .and_then(|p| value(p, "credential_process"))
+        .is_some_and(|c| c.contains("credential-process"));
+    let keys: &[&str] = if ours { &[MARKER, "credential_process"] } else { &[MARKER] };
+    crate::credentials_file::remove_keys(&profiles.config_file, &section, keys, &cache)
+}
+
+/// `credential_process` for the profile: this stsenv, by its full path (IDEs started from a
+/// desktop often lack ~/.cargo/bin in PATH).
+fn credential_process(name: &str) -> Result<String> {
+    let exe = std::env::current_exe()?;
+    Ok(shell_words::join([exe.to_string_lossy().as_ref(), "credential-process", "--", name]))
+}
+
+/// Two lines: the access key id, then the secret.
+fn read_stdin() -> Result<Credentials> {
+    let mut lines = std::io::stdin().lock().lines();
+    let mut next = || lines.next().transpose().map(|l| l.unwrap_or_default().trim().to_owned());
+    let (id, secret) = (next()?, next()?);
+    Ok(Credentials { access_key_id: id, secret_access_key: secret, session_token: None, expires_at: None })
+}
+
+/// Asks on the terminal; the secret is not echoed.
+fn prompt(name: &str) -> Result<Credentials> {
+    let open = |write| std::fs::OpenOptions::new().read(true).write(write).open("/dev/tty");
+    let (Ok(input), Ok(output)) = (open(false), open(true)) else {
+        return Err(Error::new("it has no keys in the credentials file, and there is no terminal to ask for them")
+            .profile(name)
+            .hint(format!("pipe them in: printf '%s\\n' AKIA… SECRET | stsenv keys add {name} --from-stdin")));
+    };
+    let term = dialoguer::console::Term::read_write_pair(input, output);
+    let id: String = dialoguer::Input::new()
+        .with_prompt(format!("Access key ID for {name}"))
+        .interact_text_on(&term)
+        .map_err(|e| Error::new(format!("no key id: {e}")))?;
+    let secret = dialoguer::Password::new()
+        .with_prompt("Secret access key")
+        .interact_on(&term)
+        .map_err(|e| Error::new(format!("no secret: {e}")))?;
+    Ok(Credentials {
+        access_key_id: id.trim().to_owned(),
+        secret_access_key: secret.trim().to_owned(),
+        session_token: None,
+        expires_at: None,
+    })
+}
+
+fn check(creds: &Credentials) -> Result<()> {
+    let id_ok = (16..=128).contains(&creds.access_key_id.len())
+        && creds.access_key_id.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !id_ok {
+        return Err(Error::new(format!("{} is not an access key id", q(&creds.access_key_id)))
+            .hint("an IAM user's key id looks like AKIAIOSFODNN7EXAMPLE"));
+    }
+    if creds.secret_access_key.is_empty() || creds.secret_access_key.chars().any(char::is_control) {
+        return Err(Error::new("the secret access key is empty or has control characters"));
+    }
+    Ok(())
+}
