@@ -87,6 +87,14 @@ pub enum KeysAction {
         #[arg(add = profile_completer())]
         profile: String,
     },
+    /// Replace PROFILE's access key with a new one: create, store, prove, then delete the old
+    Rotate {
+        #[arg(add = profile_completer())]
+        profile: String,
+        /// The 6-digit MFA code, when the profile names a device (else asked on the terminal)
+        #[arg(long, value_name = "CODE", value_parser = parse_token_code)]
+        token_code: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

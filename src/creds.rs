@@ -26,6 +26,17 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// As the SDK's clients take them, for one call's config override.
+    pub fn for_sdk(&self) -> aws_credential_types::Credentials {
+        aws_credential_types::Credentials::new(
+            &self.access_key_id,
+            &self.secret_access_key,
+            self.session_token.clone(),
+            None,
+            "stsenv",
+        )
+    }
+
     pub fn seconds_left(&self) -> Option<i64> {
         self.expires_at.map(|at| at - now())
     }

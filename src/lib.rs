@@ -15,6 +15,7 @@ pub mod credentials_file;
 pub mod creds;
 pub mod duration;
 pub mod error;
+pub mod iam;
 pub mod memo;
 pub mod mfa;
 pub mod obtain;

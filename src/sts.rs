@@ -174,13 +174,6 @@ fn host(region: &str, endpoint: &Endpoint, runtime: &tokio::runtime::Runtime) ->
 /// Per-call settings: the caller's credentials, and no retry when the call carries a
 /// one-time MFA code (a retried code can be rejected as used).
 fn overrides(creds: &Credentials, one_time_code: bool) -> aws_sdk_sts::config::Builder {
-    let provider = aws_credential_types::Credentials::new(
-        &creds.access_key_id,
-        &creds.secret_access_key,
-        creds.session_token.clone(),
-        None,
-        "stsenv",
-    );
-    let builder = aws_sdk_sts::config::Builder::default().credentials_provider(provider);
+    let builder = aws_sdk_sts::config::Builder::default().credentials_provider(creds.for_sdk());
     if one_time_code { builder.retry_config(RetryConfig::disabled()) } else { builder }
 }

@@ -112,3 +112,87 @@ fn with_no_keyring_reachable_stsenv_says_so_fast_and_never_falls_back_to_plainte
     assert_eq!(std::fs::read_to_string(home.aws_file("credentials")).unwrap(), before);
     assert!(!before.contains("wJalrXUtnFEMI"), "{before}");
 }
+
+/// A user with `n` access keys in moto's IAM: (user, [(id, secret)]).
+fn iam_user(home: &Home, user: &str, n: usize) -> Vec<(String, String)> {
+    let script = format!(
+        "import boto3\niam = boto3.client('iam')\niam.create_user(UserName='{user}')\n\
+         for _ in range({n}):\n    k = iam.create_access_key(UserName='{user}')['AccessKey']\n    print(k['AccessKeyId'], k['SecretAccessKey'])"
+    );
+    let out = home.command(venv("python")).args(["-c", &script]).envs(DUMMY).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).lines().map(|l| l.split_once(' ').map(|(a, b)| (a.to_owned(), b.to_owned())).unwrap()).collect()
+}
+
+/// The user's access key ids in moto's IAM.
+fn iam_keys(home: &Home, user: &str) -> Vec<String> {
+    let script = format!(
+        "import boto3\nfor k in boto3.client('iam').list_access_keys(UserName='{user}')['AccessKeyMetadata']: print(k['AccessKeyId'])"
+    );
+    let out = home.command(venv("python")).args(["-c", &script]).envs(DUMMY).output().unwrap();
+    text(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+const DUMMY: [(&str, &str); 3] =
+    [("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"), ("AWS_DEFAULT_REGION", "us-east-1")];
+
+#[test]
+fn rotate_leaves_exactly_one_new_key_that_works_in_the_keyring_or_the_file() {
+    require("gnome-keyring-daemon");
+    let config = "[default]\nregion = us-east-1\nmfa_serial = arn:aws:iam::123456789012:mfa/rotator\n\n[profile plain]\nregion = us-east-1\n";
+    let home = Home::with(&moto().url, config, "");
+    let (old, secret) = iam_user(&home, "rotator", 1).remove(0);
+    let (file_old, file_secret) = iam_user(&home, "filerot", 1).remove(0);
+    let credentials = format!(
+        "[default]\naws_access_key_id = {old}\naws_secret_access_key = {secret}\n\n# kept\n[plain]\naws_access_key_id = {file_old}\naws_secret_access_key = {file_secret}\n"
+    );
+    std::fs::write(home.aws_file("credentials"), &credentials).unwrap();
+
+    // In the keyring, with the MFA session: one key, a new one, that signs as the user (its
+    // first MFA session asked for once, as for any new key).
+    let script = "stsenv keys add default && stsenv keys rotate default --token-code 123456 || exit 1\n\
+                  stsenv keys list\n\
+                  stsenv session default --token-code 123456 --shell bash > /dev/null\n\
+                  env -u AWS_ACCESS_KEY_ID /usr/bin/aws --endpoint-url \"$AWS_ENDPOINT_URL\" sts get-caller-identity --profile default --query Arn --output text\n\
+                  stsenv keys export default";
+    let (stdout, stderr, code) = with_keyring(&home, script);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let keys = iam_keys(&home, "rotator");
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_ne!(keys[0], old);
+    assert!(stdout.contains(&format!("default  {}", keys[0])), "{stdout}");
+    assert!(stdout.contains("arn:aws:sts::123456789012:"), "the CLI works through stsenv: {stdout}{stderr}");
+    // The stored key (exported back to read it) signs as the user.
+    let exported = std::fs::read_to_string(home.aws_file("credentials")).unwrap();
+    assert!(exported.contains(&format!("aws_access_key_id = {}", keys[0])), "{exported}");
+    let check =
+        "import boto3\nprint(boto3.session.Session(profile_name='default').client('sts').get_caller_identity()['Arn'])";
+    let out = home.command(venv("python")).args(["-c", check]).output().unwrap();
+    assert_eq!(text(&out.stdout).trim(), "arn:aws:iam::123456789012:user/rotator", "{}", text(&out.stderr));
+    assert!(stderr.contains(&format!("the old key {old} is deleted")), "{stderr}");
+
+    // In the file: the new key in place of the old, every other byte kept.
+    let out = home.stsenv(&["keys", "rotate", "plain"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let keys = iam_keys(&home, "filerot");
+    assert_eq!(keys.len(), 1);
+    let after = std::fs::read_to_string(home.aws_file("credentials")).unwrap();
+    assert!(
+        after.contains(&format!("# kept\n[plain]\naws_access_key_id = {}\naws_secret_access_key = ", keys[0])),
+        "{after}"
+    );
+    assert!(!after.contains(&file_secret));
+
+    // IAM's limit of two keys: said so, nothing created or changed.
+    let two = iam_user(&home, "twokeys", 2);
+    let text_before =
+        format!("{after}\n[two]\naws_access_key_id = {}\naws_secret_access_key = {}\n", two[0].0, two[0].1);
+    std::fs::write(home.aws_file("credentials"), &text_before).unwrap();
+    std::fs::write(home.aws_file("config"), format!("{config}\n[profile two]\nregion = us-east-1\n")).unwrap();
+    let out = home.stsenv(&["keys", "rotate", "two"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("has two access keys already") && stderr.contains(&two[1].0), "{stderr}");
+    assert_eq!(iam_keys(&home, "twokeys").len(), 2);
+    assert_eq!(std::fs::read_to_string(home.aws_file("credentials")).unwrap(), text_before);
+}

@@ -17,6 +17,7 @@ pub fn run(action: &KeysAction) -> Result<()> {
         KeysAction::List => list(),
         KeysAction::Remove { profile } => remove(profile),
         KeysAction::Export { profile } => export(profile),
+        KeysAction::Rotate { profile, token_code } => rotate(profile, token_code.as_deref()),
     }
 }
 
@@ -104,6 +105,122 @@ fn remove(name: &str) -> Result<()> {
         keyring::backend()
     );
     Ok(())
+}
+
+/// CreateAccessKey, store the new key, prove it signs (retried while IAM propagates), then
+/// DeleteAccessKey of the old one. A failure at any step leaves a working key stored and
+/// says what was done.
+fn rotate(name: &str, token_code: Option<&str>) -> Result<()> {
+    let profiles = Profiles::load(name)?;
+    let source = crate::source::keys::resolve(&profiles, name)?;
+    let cache = crate::cache::Cache::open()?;
+    let sts_endpoint = profiles.sts_endpoint()?;
+    let fetch = crate::source::Fetch {
+        cache: &cache,
+        mode: crate::cache::Mode::Use,
+        may_prompt: true,
+        region: None,
+        endpoint: &sts_endpoint,
+    };
+    let old = source.credentials(&fetch)?;
+    if !source.long_term() {
+        return Err(Error::new("its keys are temporary: only an IAM user's long-term key can be rotated").profile(name));
+    }
+    let region = profiles.get(name).and_then(|p| value(p, "region")).map(str::to_owned);
+    let sts = crate::sts::Sts::new(region.as_deref(), &sts_endpoint)?;
+    let me = sts.caller_identity(&old).map_err(|e| e.profile(name))?;
+    let Some((_, user)) = me.arn.split_once(":user/") else {
+        return Err(Error::new(format!("its key belongs to {}, not an IAM user", q(&me.arn))).profile(name));
+    };
+    let user = user.rsplit('/').next().unwrap_or(user).to_owned();
+
+    // The IAM calls go with the MFA session when the profile names a device: policies that
+    // demand MFA for managing one's own keys are the common case.
+    let caller = match profiles.get(name).and_then(|p| value(p, "mfa_serial")) {
+        Some(_) => {
+            let request = crate::plan::Request { verb: "session", target: name.to_owned(), ..Default::default() };
+            let plan = crate::plan::session(&profiles, &request)?;
+            let options = crate::obtain::Options { token_code, may_prompt: true, cache: crate::cache::Mode::Use };
+            crate::obtain::obtain(&plan, &options, &cache)?.creds
+        }
+        None => old.clone(),
+    };
+    let iam = crate::iam::Iam::new(&profiles.endpoint("IAM")?)?;
+    let keys = iam.keys(&caller, &user).map_err(|e| e.profile(name))?;
+    if let Some(other) = keys.iter().find(|k| **k != old.access_key_id) {
+        return Err(Error::new(format!(
+            "IAM user {} has two access keys already ({} in this profile, and {other}); IAM allows two",
+            q(&user),
+            old.access_key_id
+        ))
+        .profile(name)
+        .hint(format!("if {other} is not in use, delete it (`aws iam delete-access-key --user-name {user} --access-key-id {other}`) and rotate again")));
+    }
+    let new = iam.create(&caller, &user).map_err(|e| e.profile(name))?;
+    eprintln!("stsenv: created access key {} for IAM user {}", new.access_key_id, q(&user));
+    let undo = |why: Error| -> Error {
+        // Back to the old key, which still works; the new one goes.
+        let restored = store_keys(&profiles, name, &old).is_ok();
+        let deleted = iam.delete(&caller, &user, &new.access_key_id).is_ok();
+        let state = match (restored, deleted) {
+            (true, true) => format!("the old key {} is stored again and the new one deleted", old.access_key_id),
+            (true, false) => format!(
+                "the old key {} is stored again; delete the new one {} by hand",
+                old.access_key_id, new.access_key_id
+            ),
+            _ => format!(
+                "the old key {} still works in IAM; store it again with `stsenv keys add {name} --from-stdin`",
+                old.access_key_id
+            ),
+        };
+        why.hint(state)
+    };
+    store_keys(&profiles, name, &new).map_err(undo)?;
+    prove(&sts, &new).map_err(undo)?;
+    iam.delete(&caller, &user, &old.access_key_id).map_err(|e| {
+        e.profile(name).hint(format!(
+            "the new key {} is stored and works; delete the old one {} (`aws iam delete-access-key --user-name {user} --access-key-id {}`)",
+            new.access_key_id, old.access_key_id, old.access_key_id
+        ))
+    })?;
+    eprintln!(
+        "stsenv: profile {} now uses {}; the old key {} is deleted",
+        q(name),
+        new.access_key_id,
+        old.access_key_id
+    );
+    Ok(())
+}
+
+/// GetCallerIdentity signed by the new key, retried while IAM makes it known (seconds).
+fn prove(sts: &crate::sts::Sts, new: &Credentials) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match sts.caller_identity(new) {
+            Ok(_) => return Ok(()),
+            Err(_) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_secs(2)),
+            Err(e) => return Err(Error::new(format!("the new key {} never worked: {e}", new.access_key_id))),
+        }
+    }
+}
+
+/// Where the profile keeps its keys: the keyring (with the config's marker) or the file.
+fn store_keys(profiles: &Profiles, name: &str, creds: &Credentials) -> Result<()> {
+    let cache = crate::cache::Cache::open()?;
+    match profiles.get(name).and_then(keyring::marked) {
+        Some(_) => {
+            keyring::store(name, creds)?;
+            let marker = (MARKER, format!("keyring {}", creds.access_key_id));
+            crate::credentials_file::write_credential_process(
+                &profiles.config_file,
+                name,
+                &credential_process(name)?,
+                &[marker],
+                &cache,
+            )
+        }
+        None => crate::credentials_file::write(&profiles.credentials_file, name, creds, true, &cache),
+    }
 }
 
 /// Back into the credentials file, on request only; then out of the keyring.
