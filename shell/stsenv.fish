@@ -6,10 +6,18 @@
 # - A fish_prompt hook removes the credentials once STSENV_EXPIRES_AT has passed (and puts back
 #   what the first assume replaced) and warns once when fewer than STSENV_WARN_MINUTES
 #   (default 5) remain. While a session is live it starts no process: fish has no clock
-#   builtin, but a file's mtime plus its age is now (fish >= 3.5), and so is the boot time
-#   plus the uptime (Linux). STSENV_AUTO_RENEW=1 (or a direnv directory) renews without a
+#   builtin, but a file's mtime plus its age is now (fish >= 3.5); before that (Linux) the
+#   time `stsenv init` printed below plus the /proc/uptime elapsed since. STSENV_AUTO_RENEW=1 (or a direnv directory) renews without a
 #   prompt when the cache allows.
 # - STSENV_PROMPT holds "PROFILE 42m" (or "PROFILE 11h59m") for fish_prompt or starship.
+
+# `stsenv init fish` writes its clock here (to the millisecond); 0: this file was sourced as it is.
+set -g __stsenv_init_time 0
+# fish < 3.5 has no clock builtin: on Linux the hook counts /proc/uptime from that time.
+if not builtin -q path; and test -r /proc/uptime
+    read -g __stsenv_uptime_at_init </proc/uptime
+    set -g __stsenv_uptime_at_init (string split ' ' -- $__stsenv_uptime_at_init)[1]
+end
 
 function stsenv --description 'AWS temporary credentials for this shell'
     # A command substitution cannot change this shell: there the binary prints code to eval.
@@ -56,11 +64,16 @@ end
 function __stsenv_now
     if builtin -q path
         math (path mtime /) + (path mtime --relative /)
-    else if test -r /proc/uptime
-        # fish < 3.5 on Linux: /proc/stat's boot time plus /proc/uptime, read by builtins.
-        set -q __stsenv_boot; or set -g __stsenv_boot (string match -r '^btime ([0-9]+)' </proc/stat)[2]
+    else if set -q __stsenv_uptime_at_init[1]
         read -l uptime </proc/uptime
-        math --scale=0 $__stsenv_boot + (string split ' ' -- $uptime)[1]
+        set uptime (string split ' ' -- $uptime)[1]
+        if test "$__stsenv_init_time" != 0
+            math --scale=0 "$__stsenv_init_time + $uptime - $__stsenv_uptime_at_init"
+        else
+            # Sourced without init's clock: the boot time, to the second.
+            set -q __stsenv_boot; or set -g __stsenv_boot (string match -r '^btime ([0-9]+)' </proc/stat)[2]
+            math --scale=0 $__stsenv_boot + $uptime
+        end
     else
         command date +%s
     end

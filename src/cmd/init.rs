@@ -27,9 +27,18 @@ pub fn run(shell: Option<InitShell>) -> Result<()> {
         InitShell::Nu => (include_str!("../../shell/stsenv.nu"), None),
     };
     let mut text = script.to_owned();
-    if shell == InitShell::Bash {
-        // bash < 5 has no clock builtin: the hook counts $SECONDS from this time, fork-free.
-        text = text.replacen("__stsenv_init_time=0", &format!("__stsenv_init_time={}", crate::creds::now()), 1);
+    // bash < 5 and fish < 3.5 have no clock builtin: their hooks count from this time
+    // ($SECONDS, /proc/uptime), fork-free.
+    match shell {
+        InitShell::Bash => {
+            text = text.replacen("__stsenv_init_time=0", &format!("__stsenv_init_time={}", crate::creds::now()), 1);
+        }
+        InitShell::Fish => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let line = format!("set -g __stsenv_init_time {}.{:03}", now.as_secs(), now.subsec_millis());
+            text = text.replacen("set -g __stsenv_init_time 0", &line, 1);
+        }
+        _ => {}
     }
     let wanted = std::env::var_os("STSENV_NO_COMPLETIONS").is_none_or(|v| v.is_empty());
     if let (Some(completion), true) = (completions, wanted) {
