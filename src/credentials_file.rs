@@ -86,7 +86,8 @@ fn section_keys(text: &str, section: &str) -> Vec<String> {
 }
 
 /// Keys that give a profile its credentials.
-const SOURCE_KEYS: [&str; 9] = [
+const SOURCE_KEYS: [&str; 10] = [
+    "login_session",
     "aws_access_key_id",
     "role_arn",
     "source_profile",

@@ -26,6 +26,19 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// What an aws-config provider gave.
+    pub fn from_sdk(creds: &aws_credential_types::Credentials) -> Credentials {
+        Credentials {
+            access_key_id: creds.access_key_id().to_owned(),
+            secret_access_key: creds.secret_access_key().to_owned(),
+            session_token: creds.session_token().map(str::to_owned),
+            expires_at: creds
+                .expiry()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64),
+        }
+    }
+
     /// As the SDK's clients take them, for one call's config override.
     pub fn for_sdk(&self) -> aws_credential_types::Credentials {
         aws_credential_types::Credentials::new(

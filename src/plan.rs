@@ -459,6 +459,11 @@ fn base(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Re
     if let Some(role) = source::sso::resolve(profiles, name)? {
         return Ok(Source::Sso(role));
     }
+    if let Some(session) = value(p, "login_session") {
+        let region = value(p, "region").unwrap_or("us-east-1").to_owned();
+        let login = source::login::Login { profile: name.to_owned(), session: session.to_owned(), region };
+        return Ok(Source::Login(login));
+    }
     if let Some(command) = value(p, "credential_process") {
         return Process::new(name, command).map(Source::Process);
     }

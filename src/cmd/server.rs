@@ -20,7 +20,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Keys of `[default]` that would give the child credentials of its own.
-const CREDENTIAL_KEYS: [&str; 15] = [
+const CREDENTIAL_KEYS: [&str; 16] = [
+    "login_session",
     "aws_access_key_id",
     "aws_secret_access_key",
     "aws_session_token",

@@ -83,14 +83,6 @@ impl Metadata {
             };
             Error::new(format!("credential_source = {}: {}", self.name(), detail)).hint(hint)
         })?;
-        Ok(Credentials {
-            access_key_id: creds.access_key_id().to_owned(),
-            secret_access_key: creds.secret_access_key().to_owned(),
-            session_token: creds.session_token().map(str::to_owned),
-            expires_at: creds
-                .expiry()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_secs() as i64),
-        })
+        Ok(Credentials::from_sdk(&creds))
     }
 }

@@ -4,6 +4,7 @@
 pub mod environment;
 pub mod keyring;
 pub mod keys;
+pub mod login;
 pub mod metadata;
 pub mod process;
 pub mod sso;
@@ -24,6 +25,8 @@ pub enum Source {
     Keyring { profile: String, key_id: String },
     /// `credential_source = Environment`: the keys exported in the shell.
     Environment { creds: Credentials },
+    /// `login_session`: the console sign-in of `aws login`.
+    Login(login::Login),
     /// IAM Identity Center: a role's credentials from the portal, with the SSO token.
     Sso(sso::SsoRole),
     /// `credential_process`: a command that prints them.
@@ -52,6 +55,7 @@ impl Source {
             Source::Keys { profile, .. } | Source::Keyring { profile, .. } => Some(profile),
             Source::Environment { .. } => None,
             Source::Sso(role) => role.profile.as_deref(),
+            Source::Login(l) => Some(&l.profile),
             Source::Process(p) => Some(&p.profile),
             Source::WebIdentity(w) => w.profile.as_deref(),
             Source::Metadata { profile, .. } => Some(profile),
@@ -75,6 +79,7 @@ impl Source {
             // The key id, as for keys in the file: the MFA session outlives the move.
             Source::Keyring { key_id, .. } => key_id.clone(),
             Source::Sso(role) => role.identity(),
+            Source::Login(l) => l.identity(),
             Source::Process(p) => p.identity(),
             Source::WebIdentity(w) => w.identity(),
             Source::Metadata { kind, .. } => kind.identity(),
@@ -96,6 +101,7 @@ impl Source {
             Source::Keys { creds, .. } | Source::Environment { creds } => Ok(creds.clone()),
             Source::Keyring { profile, .. } => keyring::load(profile),
             Source::Sso(role) => cached(self, fetch, |f| role.credentials(f)),
+            Source::Login(l) => cached(self, fetch, |_| l.credentials()),
             Source::Process(p) => cached(self, fetch, |_| p.credentials()),
             Source::WebIdentity(w) => cached(self, fetch, |f| w.credentials(f)),
             Source::Metadata { kind, .. } => cached(self, fetch, |_| kind.credentials()),
@@ -138,6 +144,9 @@ impl fmt::Display for Source {
             }
             Source::Environment { creds } => write!(f, "keys {} from the environment", creds.access_key_id),
             Source::Sso(role) => write!(f, "{role}"),
+            Source::Login(l) => {
+                write!(f, "the console sign-in {} of profile {} (aws login)", q(&l.session), q(&l.profile))
+            }
             Source::Process(p) => write!(f, "credential_process {} of profile {}", q(&p.command), q(&p.profile)),
             Source::WebIdentity(w) => {
                 let whose = w.profile.as_deref().map_or("the environment".to_owned(), |p| format!("profile {}", q(p)));
