@@ -389,7 +389,7 @@ fn parse_duration(text: &str) -> Result<u32, String> {
 fn profile_completer() -> clap_complete::engine::ArgValueCompleter {
     clap_complete::engine::ArgValueCompleter::new(|current: &std::ffi::OsStr| {
         let current = current.to_string_lossy();
-        crate::profile::names_remembered()
+        crate::memo::profile_names()
             .map(|names| {
                 names
                     .into_iter()

@@ -117,3 +117,20 @@ pub fn store<T: Serialize>(cache: &Cache, kind: &str, args: &[String], value: T)
         let _ = crate::cache::write_atomic(&path(cache, kind, args), &json, None);
     }
 }
+
+/// The profile names, from the memo while neither file has changed (completion runs this on
+/// every Tab), else from the SDK's parser.
+pub fn profile_names() -> crate::error::Result<Vec<String>> {
+    let cache = crate::cache::Cache::open().ok();
+    if let Some(names) = cache.as_ref().and_then(|c| lookup::<Vec<String>>(c, "names", &[])) {
+        return Ok(names);
+    }
+    let profiles = crate::profile::Profiles::load(&crate::profile::default_profile())?;
+    let names: Vec<String> = profiles.names().into_iter().map(str::to_owned).collect();
+    if let Some(cache) = &cache
+        && cache.dir().is_dir()
+    {
+        store(cache, "names", &[], &names);
+    }
+    Ok(names)
+}

@@ -15,23 +15,6 @@ pub struct Profiles {
     pub credentials_file: PathBuf,
 }
 
-/// The profile names, from the memo while neither file has changed (completion runs this on
-/// every Tab), else from the SDK's parser.
-pub fn names_remembered() -> Result<Vec<String>> {
-    let cache = crate::cache::Cache::open().ok();
-    if let Some(names) = cache.as_ref().and_then(|c| crate::memo::lookup::<Vec<String>>(c, "names", &[])) {
-        return Ok(names);
-    }
-    let profiles = Profiles::load(&default_profile())?;
-    let names: Vec<String> = profiles.names().into_iter().map(str::to_owned).collect();
-    if let Some(cache) = &cache
-        && cache.dir().is_dir()
-    {
-        crate::memo::store(cache, "names", &[], &names);
-    }
-    Ok(names)
-}
-
 /// The profile used when none is named: AWS CLI v2 order, `AWS_PROFILE` > `AWS_DEFAULT_PROFILE`.
 pub fn default_profile() -> String {
     ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]

@@ -97,7 +97,7 @@ fn sso_role(profiles: &Profiles, session: &str, target: &str, may_prompt: bool) 
     } else {
         let cache = crate::cache::Cache::open()?;
         let fetch = Fetch { cache: &cache, mode: Mode::Use, may_prompt, region: None, endpoint: &portal_endpoint };
-        let token = sso::token::valid(&session, &fetch)?;
+        let token = sso::valid(&session, &fetch)?;
         let accounts = sso::portal::Portal::new(&session.region, &portal_endpoint)?.accounts(&token)?;
         let named = |a: &&sso::portal::Account| a.name.eq_ignore_ascii_case(account);
         match accounts.iter().filter(named).collect::<Vec<_>>().as_slice() {

@@ -4,7 +4,7 @@
 use crate::cli::LoginArgs;
 use crate::error::{Error, Result};
 use crate::profile::{self, Profiles, value};
-use crate::source::sso::{self, login, token};
+use crate::source::sso::{self, token};
 
 pub fn run(args: &LoginArgs) -> Result<()> {
     let name = args.profile.clone().unwrap_or_else(profile::default_profile);
@@ -20,7 +20,7 @@ pub fn run(args: &LoginArgs) -> Result<()> {
     let path = token::path(&session);
     let cache = crate::cache::Cache::open()?;
     let _lock = cache.lock(&crate::cache::Cache::key("sso-token", &path.to_string_lossy()))?;
-    let new = login::sign_in(&session, token::read(&path).as_ref(), args.use_device_code, args.no_browser)?;
+    let new = sso::sign_in(&session, token::read(&path).as_ref(), args.use_device_code, args.no_browser)?;
     token::write(&path, &new)?;
     let refresh = if new.refresh_token.is_some() { ", refreshable" } else { "" };
     eprintln!("stsenv: token for {} valid until {}{refresh} ({})", session.label(), new.expires_at, path.display());

@@ -9,7 +9,7 @@ use crate::source::Source;
 
 pub fn run(args: &ProfilesArgs) -> Result<()> {
     if !args.long {
-        let text: String = profile::names_remembered()?.iter().map(|n| format!("{n}\n")).collect();
+        let text: String = crate::memo::profile_names()?.iter().map(|n| format!("{n}\n")).collect();
         return super::write_stdout(&text);
     }
     let profiles = Profiles::load(&profile::default_profile())?;

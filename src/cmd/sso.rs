@@ -6,7 +6,7 @@ use crate::error::{Error, Result, q};
 use crate::populate::{self, Options};
 use crate::profile::{self, Profiles};
 use crate::source::Fetch;
-use crate::source::sso::{self, SsoSession, portal::Portal, token};
+use crate::source::sso::{self, SsoSession, portal::Portal};
 use std::cell::RefCell;
 
 /// Keys never copied by `--copy-from`: they would give every profile another credential source.
@@ -48,7 +48,7 @@ fn populate(args: &PopulateArgs) -> Result<()> {
         region: None,
         endpoint: &endpoint,
     };
-    let token = token::valid(&session, &fetch)?;
+    let token = sso::valid(&session, &fetch)?;
     let started = std::time::Instant::now();
     let portal = Portal::new(&session.region, &endpoint)?;
     let accounts = portal.accounts(&token)?;

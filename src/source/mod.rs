@@ -13,7 +13,8 @@ pub mod web_identity;
 use crate::cache::{Cache, Mode, Put};
 use crate::client::Endpoint;
 use crate::creds::Credentials;
-use crate::error::{Result, q};
+use crate::error::{Error, Result, q};
+use crate::profile::{Profiles, value};
 use std::fmt;
 
 #[derive(Debug)]
@@ -107,6 +108,64 @@ impl Source {
             Source::Metadata { kind, .. } => cached(self, fetch, |_| kind.credentials()),
         }
     }
+}
+
+/// The table of base sources: the credentials of a profile without role_arn (or a source
+/// whose keys win), by the keys it has. A new kind of source is a file here and a row here.
+pub fn of_profile(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Result<Source> {
+    // Keys first (in the keyring, the profile's credential_process is stsenv itself).
+    if keys::present(p) {
+        return keys::resolve(profiles, name);
+    }
+    if let Some(role) = sso::resolve(profiles, name)? {
+        return Ok(Source::Sso(role));
+    }
+    if let Some(session) = value(p, "login_session") {
+        let region = value(p, "region").unwrap_or("us-east-1").to_owned();
+        let login = login::Login { profile: name.to_owned(), session: session.to_owned(), region };
+        return Ok(Source::Login(login));
+    }
+    if let Some(command) = value(p, "credential_process") {
+        return process::Process::new(name, command).map(Source::Process);
+    }
+    if value(p, "web_identity_token_file").is_some() {
+        return Err(Error::new("it has web_identity_token_file but no role_arn")
+            .profile(name)
+            .at(profiles.locate(name, Some("web_identity_token_file")))
+            .hint("add the role_arn the token may assume"));
+    }
+    Err(no_credentials(profiles, name, p))
+}
+
+/// `credential_source`: the other row of the table.
+pub fn of_credential_source(profiles: &Profiles, name: &str, cs: &str) -> Result<Source> {
+    // The exported keys only, as botocore and the Rust SDK read it (never a web identity).
+    if cs.eq_ignore_ascii_case("Environment") {
+        return environment::resolve(name);
+    }
+    let kind = match cs {
+        "Ec2InstanceMetadata" => metadata::Metadata::Ec2Instance,
+        "EcsContainer" => metadata::Metadata::Container,
+        _ => {
+            return Err(Error::new(format!("credential_source = {cs} is not one the AWS SDKs know"))
+                .profile(name)
+                .at(profiles.locate(name, Some("credential_source")))
+                .hint("use Environment, Ec2InstanceMetadata or EcsContainer (case matters), or source_profile"));
+        }
+    };
+    Ok(Source::Metadata { profile: name.to_owned(), kind })
+}
+
+pub fn no_credentials(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Error {
+    let cause = if value(p, "aws_access_key_id").is_some() {
+        "it has aws_access_key_id but no aws_secret_access_key"
+    } else {
+        "it has no aws_access_key_id and no role_arn"
+    };
+    Error::new(cause).profile(name).at(profiles.locate(name, None)).hint(format!(
+        "put the IAM user's keys in [{name}] of {} (`aws configure --profile {name}`)",
+        profiles.credentials_file.display()
+    ))
 }
 
 /// Reuses the cache entry of a fetched source, or fetches under its lock (one fetch for N

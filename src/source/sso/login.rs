@@ -56,7 +56,7 @@ where
     }
 }
 
-fn client(session: &SsoSession) -> aws_sdk_ssooidc::Client {
+pub(super) fn client(session: &SsoSession) -> aws_sdk_ssooidc::Client {
     let mut config = aws_sdk_ssooidc::Config::builder()
         .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
         .region(aws_sdk_ssooidc::config::Region::new(session.region.clone()))
@@ -92,16 +92,6 @@ pub fn refresh(session: &SsoSession, old: &Token) -> Result<Token, CodedError> {
         token.refresh_token = Some(r.to_owned());
     }
     Ok(token)
-}
-
-/// Signs in as the AWS CLI does: in the browser with PKCE and a loopback redirect, or with
-/// the device code — asked for, for a legacy profile (no `[sso-session]`), or where no
-/// browser on this machine could reach the loopback (SSH, no display).
-pub fn sign_in(session: &SsoSession, previous: Option<&Token>, device_code: bool, no_browser: bool) -> Result<Token> {
-    if device_code || session.name.is_none() || !crate::browser::local() {
-        return device_flow(session, previous, no_browser);
-    }
-    super::pkce::sign_in(session, &client(session), no_browser)
 }
 
 /// The device flow: show the code, open the browser, poll until the user confirms.

@@ -175,7 +175,7 @@ impl SsoRole {
 
     /// GetRoleCredentials with a valid token (refreshed, or signed in on the terminal).
     pub fn credentials(&self, fetch: &Fetch) -> Result<Credentials> {
-        let token = token::valid(&self.session, fetch)?;
+        let token = valid(&self.session, fetch)?;
         let portal = portal::Portal::new(&self.session.region, &self.portal_endpoint)?;
         let c = portal.role_credentials(&token, &self.account_id, &self.role_name).map_err(|err| {
             let error = *err.error;
@@ -215,4 +215,72 @@ impl fmt::Display for SsoRole {
             self.session.start_url
         )
     }
+}
+
+/// A token good for a call: the cached one, else a refreshed one, else (on a terminal, when
+/// allowed) a new sign-in; otherwise an error that names `stsenv login`.
+pub fn valid(session: &SsoSession, fetch: &Fetch) -> Result<String> {
+    let path = token::path(session);
+    let usable = |t: &Option<token::Token>| {
+        t.as_ref().filter(|t| t.seconds_left() > token::REFRESH_WINDOW).map(|t| t.access_token.clone())
+    };
+    if let Some(token) = usable(&token::read(&path)) {
+        return Ok(token);
+    }
+    // One refresh or sign-in at a time; the others find its result.
+    let _lock = fetch.cache.lock(&crate::cache::Cache::key("sso-token", &path.to_string_lossy()))?;
+    let current = token::read(&path);
+    if let Some(token) = usable(&current) {
+        return Ok(token);
+    }
+    if let Some(old) = current.as_ref().filter(|t| t.refreshable()) {
+        match login::refresh(session, old) {
+            Ok(new) => {
+                token::write(&path, &new)?;
+                return Ok(new.access_token);
+            }
+            // The refresh token is no longer accepted: a new sign-in is the only way.
+            Err(e) if e.code.as_deref() == Some("InvalidGrantException") => {}
+            Err(e) => return Err(*e.error),
+        }
+    }
+    let why = match &current {
+        Some(t) if t.expires().is_some() => format!("its token expired at {}", t.expires_at),
+        Some(_) => "its cached token cannot be read".to_owned(),
+        None => "you have not signed in".to_owned(),
+    };
+    if fetch.may_prompt && login::terminal_available() {
+        eprintln!("stsenv: {}: {why}; signing in", session.label());
+        let token = sign_in(session, current.as_ref(), false, false)?;
+        token::write(&path, &token)?;
+        return Ok(token.access_token);
+    }
+    Err(Error::new(format!("{}: {why}", session.label())).hint(format!(
+        "run `stsenv login {}` (or `aws sso login {}`)",
+        session.login_hint,
+        aws_login_args(session)
+    )))
+}
+
+/// The same sign-in with the AWS CLI.
+fn aws_login_args(session: &SsoSession) -> String {
+    match &session.name {
+        Some(name) if session.login_hint.starts_with("--") => format!("--sso-session {name}"),
+        _ => format!("--profile {}", session.login_hint),
+    }
+}
+
+/// Signs in as the AWS CLI does: in the browser with PKCE and a loopback redirect, or with
+/// the device code — asked for, for a legacy profile (no `[sso-session]`), or where no
+/// browser on this machine could reach the loopback (SSH, no display).
+pub fn sign_in(
+    session: &SsoSession,
+    previous: Option<&token::Token>,
+    device_code: bool,
+    no_browser: bool,
+) -> Result<token::Token> {
+    if device_code || session.name.is_none() || !crate::browser::local() {
+        return login::device_flow(session, previous, no_browser);
+    }
+    pkce::sign_in(session, &login::client(session), no_browser)
 }

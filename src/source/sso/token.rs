@@ -4,18 +4,16 @@
 //! one refresh; fields stsenv does not know are kept.
 
 use super::SsoSession;
-use super::login;
-use crate::cache::{Cache, write_atomic};
+use crate::cache::write_atomic;
 use crate::creds::{now, rfc3339};
 use crate::error::{Error, Result, q};
-use crate::source::Fetch;
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// A token with less than this left is refreshed (aws-config's window).
-const REFRESH_WINDOW: i64 = 300;
+pub const REFRESH_WINDOW: i64 = 300;
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -109,58 +107,6 @@ pub fn write(path: &Path, token: &Token) -> Result<()> {
     }
     let json = serde_json::to_vec_pretty(token).map_err(|e| Error::new(e.to_string()))?;
     write_atomic(path, &json, Some(0o600))
-}
-
-/// A token good for a call: the cached one, else a refreshed one, else (on a terminal, when
-/// allowed) a new sign-in; otherwise an error that names `stsenv login`.
-pub fn valid(session: &SsoSession, fetch: &Fetch) -> Result<String> {
-    let path = path(session);
-    let usable =
-        |t: &Option<Token>| t.as_ref().filter(|t| t.seconds_left() > REFRESH_WINDOW).map(|t| t.access_token.clone());
-    if let Some(token) = usable(&read(&path)) {
-        return Ok(token);
-    }
-    // One refresh or sign-in at a time; the others find its result.
-    let _lock = fetch.cache.lock(&Cache::key("sso-token", &path.to_string_lossy()))?;
-    let current = read(&path);
-    if let Some(token) = usable(&current) {
-        return Ok(token);
-    }
-    if let Some(old) = current.as_ref().filter(|t| t.refreshable()) {
-        match login::refresh(session, old) {
-            Ok(new) => {
-                write(&path, &new)?;
-                return Ok(new.access_token);
-            }
-            // The refresh token is no longer accepted: a new sign-in is the only way.
-            Err(e) if e.code.as_deref() == Some("InvalidGrantException") => {}
-            Err(e) => return Err(*e.error),
-        }
-    }
-    let why = match &current {
-        Some(t) if t.expires().is_some() => format!("its token expired at {}", t.expires_at),
-        Some(_) => "its cached token cannot be read".to_owned(),
-        None => "you have not signed in".to_owned(),
-    };
-    if fetch.may_prompt && login::terminal_available() {
-        eprintln!("stsenv: {}: {why}; signing in", session.label());
-        let token = login::sign_in(session, current.as_ref(), false, false)?;
-        write(&path, &token)?;
-        return Ok(token.access_token);
-    }
-    Err(Error::new(format!("{}: {why}", session.label())).hint(format!(
-        "run `stsenv login {}` (or `aws sso login {}`)",
-        session.login_hint,
-        aws_login_args(session)
-    )))
-}
-
-/// The same sign-in with the AWS CLI.
-fn aws_login_args(session: &SsoSession) -> String {
-    match &session.name {
-        Some(name) if session.login_hint.starts_with("--") => format!("--sso-session {name}"),
-        _ => format!("--profile {}", session.login_hint),
-    }
 }
 
 /// One line about a session's token for `status`, `cache list` and `--dry-run`; never the token.

@@ -5,11 +5,16 @@ use crate::client::Endpoint;
 use crate::duration::{self, ASSUME_ROLE, CHAINED_MAX, SESSION_TOKEN};
 use crate::error::{Error, Result, q};
 use crate::profile::{self, Profiles, value};
-use crate::source::metadata::Metadata;
-use crate::source::process::Process;
 use crate::source::web_identity::WebIdentity;
 use crate::source::{self, Source};
 use std::fmt;
+
+mod chain;
+mod validate;
+
+use chain::{chain, role_on_source};
+pub use validate::check_role_arn;
+use validate::{checked_region, checked_session_name, valid_region, valid_role_name};
 
 /// How long the shared MFA session (GetSessionToken) lives.
 pub const MFA_SESSION_SECONDS: u32 = 43_200;
@@ -255,7 +260,7 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
     };
     if value(p, "role_arn").is_some() || !source::keys::present(p) {
         if value(p, "role_arn").is_none() {
-            return Err(no_credentials(profiles, name, p)
+            return Err(source::no_credentials(profiles, name, p)
                 .hint("GetSessionToken needs an IAM user's long-term keys (aws_access_key_id)"));
         }
         return Err(Error::new("it assumes a role; GetSessionToken needs an IAM user's long-term keys")
@@ -286,150 +291,6 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
     })
 }
 
-/// A role ARN or name assumed with `--source-profile` (default: AWS_PROFILE, else `default`).
-fn role_on_source(profiles: &Profiles, req: &Request, role: Role) -> Result<(Source, Vec<Step>)> {
-    let source_name = req.source_profile.clone().unwrap_or_else(profile::default_profile);
-    if profiles.get(&source_name).is_none()
-        && req.source_profile.is_none()
-        && let Some(web) = WebIdentity::from_env()
-    {
-        // In EKS or CI with no profile files: the environment's web identity is the source.
-        let session_name = req.session_name.clone().unwrap_or_else(|| default_session_name(None));
-        let step = AssumeRole { profile: None, role, session_name, external_id: None, duration: None, mfa: None };
-        return Ok((Source::WebIdentity(web), vec![Step::AssumeRole(step)]));
-    }
-    if profiles.get(&source_name).is_none() {
-        let what = match &role {
-            Role::Name(name) => format!("{} is not a profile, so it was taken as a role name, but", q(name)),
-            Role::Arn(_) => "the role's".to_owned(),
-        };
-        return Err(Error::new(format!("{what} source profile {} does not exist", q(&source_name)))
-            .hint("name one with --source-profile, or set AWS_PROFILE"));
-    }
-    let (source, mut steps) = chain(profiles, &source_name, &mut Vec::new())?;
-    // The source's mfa_serial guards its keys; when the source is itself a role, its own
-    // step used the device already and the role on top is assumed with that role's session.
-    let serial = req.serial_number.clone().or_else(|| {
-        let device = profiles.get(&source_name).and_then(|p| value(p, "mfa_serial")).map(str::to_owned);
-        device.filter(|_| steps.is_empty())
-    });
-    let mfa = serial.map(|serial| Mfa::new(profiles, &source_name, &serial));
-    steps.push(Step::AssumeRole(AssumeRole {
-        profile: None,
-        session_name: default_session_name(mfa.as_ref()),
-        role,
-        external_id: None,
-        duration: None,
-        mfa,
-    }));
-    Ok((source, steps))
-}
-
-/// Walks `source_profile` links down to the keys, like the AWS CLI. `seen` catches cycles.
-fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> Result<(Source, Vec<Step>)> {
-    if seen.iter().any(|s| s == name) {
-        seen.push(name.to_owned());
-        return Err(Error::new(format!("source_profile cycle: {}", seen.join(" -> ")))
-            .profile(&seen[0])
-            .at(profiles.locate(name, Some("source_profile")))
-            .hint("make the chain end in a profile with aws_access_key_id"));
-    }
-    seen.push(name.to_owned());
-    let Some(p) = profiles.get(name) else {
-        return Err(profile::unknown(profiles, name));
-    };
-    // The SDKs' rule: in a profile reached as another's source_profile, static keys win
-    // over its own role_arn (the chain stops there).
-    let is_source = seen.len() > 1;
-    let Some(role_arn) = value(p, "role_arn").filter(|_| !(is_source && source::keys::present(p))) else {
-        return Ok((base(profiles, name, p)?, Vec::new()));
-    };
-    check_role_arn(role_arn).map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_arn"))))?;
-    if let Some(token_file) = value(p, "web_identity_token_file") {
-        let session_name = match value(p, "role_session_name") {
-            Some(n) => checked_session_name(n)
-                .map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_session_name"))))?,
-            None => default_session_name(None),
-        };
-        let web = WebIdentity {
-            profile: Some(name.to_owned()),
-            role_arn: role_arn.to_owned(),
-            token_file: token_file.to_owned(),
-            session_name,
-        };
-        return Ok((Source::WebIdentity(web), Vec::new()));
-    }
-
-    let (source, mut steps) = match (value(p, "source_profile"), value(p, "credential_source")) {
-        (Some(_), Some(_)) => {
-            return Err(Error::new("it has both source_profile and credential_source; the AWS SDKs reject that")
-                .profile(name)
-                .at(profiles.locate(name, Some("credential_source")))
-                .hint("keep one of them"));
-        }
-        // A profile may hold its own keys and name itself as source, as the AWS CLI allows.
-        (Some(src), _) if src == name => (source::keys::resolve(profiles, name)?, Vec::new()),
-        (Some(src), _) => {
-            if profiles.get(src).is_none() {
-                return Err(Error::new(format!("its source_profile {} does not exist", q(src)))
-                    .profile(name)
-                    .at(profiles.locate(name, Some("source_profile")))
-                    .hint(format!("add [{src}] with aws_access_key_id to {}", profiles.credentials_file.display())));
-            }
-            chain(profiles, src, seen).map_err(|e| e.profile(name))?
-        }
-        // The exported keys only, as botocore and the Rust SDK read it (never a web identity).
-        (None, Some(cs)) if cs.eq_ignore_ascii_case("Environment") => (source::environment::resolve(name)?, Vec::new()),
-        (None, Some(cs)) => {
-            let kind = match cs {
-                "Ec2InstanceMetadata" => Metadata::Ec2Instance,
-                "EcsContainer" => Metadata::Container,
-                _ => {
-                    return Err(Error::new(format!("credential_source = {cs} is not one the AWS SDKs know"))
-                        .profile(name)
-                        .at(profiles.locate(name, Some("credential_source")))
-                        .hint(
-                            "use Environment, Ec2InstanceMetadata or EcsContainer (case matters), or source_profile",
-                        ));
-                }
-            };
-            (Source::Metadata { profile: name.to_owned(), kind }, Vec::new())
-        }
-        (None, None) => {
-            return Err(Error::new("it has role_arn but no source_profile or credential_source")
-                .profile(name)
-                .at(profiles.locate(name, None))
-                .hint("add source_profile = <profile with your IAM user's keys>"));
-        }
-    };
-
-    let duration = match value(p, "duration_seconds") {
-        Some(text) => Some(
-            text.parse::<u32>()
-                .map_err(|_| Error::new(format!("duration_seconds {} is not a number of seconds", q(text))))
-                .and_then(|d| duration::check(d, ASSUME_ROLE, "AssumeRole"))
-                .map_err(|e| e.profile(name).at(profiles.locate(name, Some("duration_seconds"))))?,
-        ),
-        None => None,
-    };
-    let mfa = value(p, "mfa_serial").map(|serial| Mfa::new(profiles, name, serial));
-    let session_name = match value(p, "role_session_name") {
-        Some(n) => {
-            checked_session_name(n).map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_session_name"))))?
-        }
-        None => default_session_name(mfa.as_ref()),
-    };
-    steps.push(Step::AssumeRole(AssumeRole {
-        profile: Some(name.to_owned()),
-        role: Role::Arn(role_arn.to_owned()),
-        session_name,
-        external_id: value(p, "external_id").map(str::to_owned),
-        duration,
-        mfa,
-    }));
-    Ok((source, steps))
-}
-
 /// With long-term keys and an MFA device, get one MFA session (GetSessionToken, cached) and
 /// assume roles with it, so switching roles does not prompt again. AWS caps AssumeRole made
 /// with session credentials at 1 hour, so longer durations keep the direct MFA call.
@@ -448,44 +309,6 @@ fn use_mfa_session(source: &Source, steps: &mut Vec<Step>, notes: &mut Vec<Strin
     }
     let mfa = first.mfa.take();
     steps.insert(0, Step::SessionToken { duration: MFA_SESSION_SECONDS, mfa });
-}
-
-/// The credentials of a profile without role_arn (or a source whose keys win), by kind.
-fn base(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Result<Source> {
-    // Keys first (in the keyring, the profile's credential_process is stsenv itself).
-    if source::keys::present(p) {
-        return source::keys::resolve(profiles, name);
-    }
-    if let Some(role) = source::sso::resolve(profiles, name)? {
-        return Ok(Source::Sso(role));
-    }
-    if let Some(session) = value(p, "login_session") {
-        let region = value(p, "region").unwrap_or("us-east-1").to_owned();
-        let login = source::login::Login { profile: name.to_owned(), session: session.to_owned(), region };
-        return Ok(Source::Login(login));
-    }
-    if let Some(command) = value(p, "credential_process") {
-        return Process::new(name, command).map(Source::Process);
-    }
-    if value(p, "web_identity_token_file").is_some() {
-        return Err(Error::new("it has web_identity_token_file but no role_arn")
-            .profile(name)
-            .at(profiles.locate(name, Some("web_identity_token_file")))
-            .hint("add the role_arn the token may assume"));
-    }
-    Err(no_credentials(profiles, name, p))
-}
-
-fn no_credentials(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Error {
-    let cause = if value(p, "aws_access_key_id").is_some() {
-        "it has aws_access_key_id but no aws_secret_access_key"
-    } else {
-        "it has no aws_access_key_id and no role_arn"
-    };
-    Error::new(cause).profile(name).at(profiles.locate(name, None)).hint(format!(
-        "put the IAM user's keys in [{name}] of {} (`aws configure --profile {name}`)",
-        profiles.credentials_file.display()
-    ))
 }
 
 impl Plan {
@@ -524,63 +347,6 @@ fn chosen_region(req: &Request) -> Result<Option<String>> {
         }
     }
     Ok(None)
-}
-
-fn valid_region(region: &str) -> bool {
-    !region.is_empty() && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-/// STS needs a region that is a valid host label; say so before the SDK does, with the file.
-fn checked_region(profiles: &Profiles, profile: &str, region: Option<String>) -> Result<Option<String>> {
-    match region {
-        Some(r) if !valid_region(&r) => Err(Error::new(format!("invalid region {}", q(&r)))
-            .profile(profile)
-            .at(profiles.locate(profile, Some("region")))
-            .hint("use a region name like ap-northeast-1")),
-        region => Ok(region),
-    }
-}
-
-pub fn check_role_arn(arn: &str) -> Result<()> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let ok = parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].strip_prefix("role/").is_some_and(|path| {
-            let name = path.rsplit('/').next().unwrap_or("");
-            valid_role_name(name) && path.bytes().all(|b| b == b'/' || name_byte(b))
-        });
-    if ok { Ok(()) } else { Err(Error::new(format!("malformed role_arn {}", q(arn)))) }
-}
-
-fn name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b)
-}
-
-fn valid_role_name(name: &str) -> bool {
-    (1..=64).contains(&name.len()) && name.bytes().all(name_byte)
-}
-
-fn checked_session_name(name: &str) -> Result<String> {
-    if (2..=64).contains(&name.len()) && name.bytes().all(name_byte) {
-        return Ok(name.to_owned());
-    }
-    Err(Error::new(format!("invalid role session name {}", q(name)))
-        .hint("use 2-64 characters from A-Z a-z 0-9 and +=,.@_-"))
-}
-
-/// A session name that tells CloudTrail readers who it was: the IAM user named by the MFA
-/// device, else the local user.
-fn default_session_name(mfa: Option<&Mfa>) -> String {
-    let from_serial = mfa.and_then(|m| m.serial.rsplit_once(":mfa/")).map(|(_, user)| user.to_owned());
-    let user = from_serial.or_else(|| std::env::var("USER").ok()).unwrap_or_default();
-    let mut name: String = user.chars().map(|c| if c.is_ascii() && name_byte(c as u8) { c } else { '-' }).collect();
-    name.truncate(64);
-    if name.len() < 2 { "stsenv".to_owned() } else { name }
 }
 
 impl fmt::Display for Plan {
