@@ -40,7 +40,7 @@ pub enum Command {
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
-        shell: CompletionShell,
+        shell: Option<CompletionShell>,
     },
     /// Show who the current credentials belong to and how long they last
     Status(StatusArgs),

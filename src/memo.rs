@@ -99,6 +99,12 @@ fn path(cache: &Cache, kind: &str, args: &[String]) -> PathBuf {
     for (k, v) in env {
         hash.update(format!("{k}={v}\0").as_bytes());
     }
+    // The region variables are stsenv's output, but the user's own value is an input to
+    // resolution (`plan`): the one set before the first session counts.
+    for name in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        let user = crate::vars::user_value(&crate::vars::real_env, name).unwrap_or_default();
+        hash.update(format!("user {name}={user}\0").as_bytes());
+    }
     let name: String = hash.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
     cache.dir().join(format!("memo-{kind}-{name}.json"))
 }

@@ -117,3 +117,25 @@ fn the_users_aws_region_beats_the_profiles_but_a_region_stsenv_exported_does_not
     assert_eq!(lines, ["REGION=ca-central-1", "REGION=eu-north-1"], "{stderr}");
     assert_eq!(regions, ["ca-central-1", "eu-north-1"]);
 }
+
+#[test]
+fn the_users_region_is_honoured_on_cache_hits_too() {
+    let home = Home::with(&moto().url, CONFIG, CREDENTIALS);
+    // Files older than the memo's 2 s (ctime too), so a hit skips resolution (src/memo.rs).
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    // The same command line, the region changed between runs: each run exports its own.
+    for (region, expected) in [(Some("eu-west-1"), "eu-west-1"), (None, "us-east-1"), (Some("us-east-2"), "us-east-2")]
+    {
+        let mut cmd = home.command(bin());
+        cmd.args(["assume", "plain", "--shell", "bash"]);
+        if let Some(r) = region {
+            cmd.env("AWS_REGION", r);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            text(&out.stdout).contains(&format!("export AWS_REGION='{expected}'")),
+            "{region:?}: {}",
+            text(&out.stdout)
+        );
+    }
+}

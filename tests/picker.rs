@@ -62,6 +62,13 @@ fn the_picker_filters_moves_chooses_and_cancels_in_every_shell() {
         escape(&mut sh);
         let out = sh.sync();
         assert!(out.contains("RC=130 P=chained"), "{kind}: {out}");
+
+        // Ctrl-C: the same, and the cursor the picker hid is shown again.
+        sh.pty.send_line(&format!("stsenv assume; echo \"RC={} P=$STSENV_PROFILE\"", status(kind))).unwrap();
+        sh.pty.exp_string(PROMPT).unwrap();
+        send(&mut sh, "\x03");
+        let out = sh.sync();
+        assert!(out.contains("RC=130 P=chained") && out.contains("\x1b[?25h"), "{kind}: {out:?}");
         sh.run("stsenv unset");
     }
 }

@@ -5,7 +5,17 @@ use crate::cli::CompletionShell;
 use crate::error::{Error, Result};
 use clap_complete::env::Shells;
 
-pub fn run(shell: CompletionShell) -> Result<()> {
+pub fn run(shell: Option<CompletionShell>) -> Result<()> {
+    let Some(shell) = shell else {
+        use clap::ValueEnum;
+        let names: Vec<String> = CompletionShell::value_variants()
+            .iter()
+            .filter_map(|s| Some(s.to_possible_value()?.get_name().to_owned()))
+            .collect();
+        return Err(Error::new(format!("which shell? stsenv completions {}", names.join("|")))
+            .hint("`stsenv init SHELL` includes them already")
+            .exit(2));
+    };
     super::write_stdout(&registration(shell)?)
 }
 

@@ -19,5 +19,13 @@ pub fn run(args: &ManArgs) -> Result<()> {
         "stsenv: wrote stsenv.1 and a page per subcommand to {} (`man stsenv`, `man stsenv-assume`)",
         dir.display()
     );
+    if let Some(root) = dir.parent() {
+        // man finds ~/.local/share/man only when ~/.local/bin is on PATH; say the way that works.
+        eprintln!(
+            "stsenv: if `man stsenv` finds nothing, put {} on MANPATH: export MANPATH=\"{}:$(manpath)\"",
+            root.display(),
+            root.display()
+        );
+    }
     Ok(())
 }

@@ -58,7 +58,12 @@ fn deliver(plan: &Plan, common: &Common, output: &Output, profiles: &Profiles) -
     }
     if output.write_profile.is_none() && !output.shell.is_data() && std::io::stdout().is_terminal() {
         // Nothing would eval it: do not show secrets on the screen for nothing.
-        return Err(not_evaluated(&format!("{} {}", plan.request.verb, render::posix_quote(&plan.label))));
+        let words = format!("{} {}", plan.request.verb, render::posix_quote(&plan.label));
+        return Err(match output.shell.shell {
+            // Another shell's code asked for by name: where that shell runs it.
+            Some(shell) => not_evaluated_in(shell, &words),
+            None => not_evaluated(&words),
+        });
     }
     let cache = crate::cache::Cache::open()?;
     let got = obtain_for(plan, common, &cache)?;
@@ -178,6 +183,20 @@ fn write_stdout(text: &str) -> Result<()> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+/// `--shell SHELL` at a terminal: how that shell runs the code.
+fn not_evaluated_in(shell: Shell, words: &str) -> crate::error::Error {
+    let (name, how) = match shell {
+        Shell::Fish => ("fish", format!("stsenv {words} --shell fish | source")),
+        Shell::Pwsh => ("PowerShell", format!("Invoke-Expression (stsenv {words} --shell pwsh | Out-String)")),
+        Shell::Nu => ("nushell", "the `stsenv` command of `stsenv init nu`".to_owned()),
+        Shell::Direnv => ("direnv", "`use stsenv` in .envrc (`stsenv init direnv`)".to_owned()),
+        Shell::Zsh => ("zsh", format!("eval \"$(stsenv {words} --shell zsh)\"")),
+        _ => ("bash", format!("eval \"$(stsenv {words} --shell bash)\"")),
+    };
+    crate::error::Error::new(format!("this prints {name} code, and stdout is a terminal"))
+        .hint(format!("run it in {name}: {how}"))
 }
 
 /// `stsenv WORDS` (`assume X`, `unset`, …) typed at a terminal: the code would only be shown.
