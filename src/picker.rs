@@ -16,6 +16,10 @@ use std::sync::atomic::{AtomicI32, Ordering};
 /// again there (dialoguer hides it) before the process ends.
 pub static OPEN_TTY: AtomicI32 = AtomicI32::new(-1);
 
+/// The history is cut back to its newest `HISTORY_KEPT` uses past this size.
+const HISTORY_BYTES: u64 = 64 * 1024;
+const HISTORY_KEPT: usize = 500;
+
 /// How long the SSO listing the picker shows is reused (listing 500 accounts takes seconds).
 const LISTING_TTL: i64 = 3600;
 
@@ -78,9 +82,19 @@ pub fn record(cache: &Cache, label: &str) {
     let path = cache.dir().join("history");
     let line = format!("{} {label}\n", now());
     use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path);
+    let file = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(&path);
     if let Ok(mut file) = file {
         let _ = file.write_all(line.as_bytes());
+        // Now and then, keep only the newest uses: the order needs no more.
+        if file.metadata().is_ok_and(|m| m.len() > HISTORY_BYTES)
+            && let Some(text) = crate::cache::read_private(&path)
+        {
+            let text = String::from_utf8_lossy(&text);
+            let lines: Vec<&str> = text.lines().collect();
+            let kept: String =
+                lines[lines.len().saturating_sub(HISTORY_KEPT)..].iter().map(|l| format!("{l}\n")).collect();
+            let _ = crate::cache::write_atomic(&path, kept.as_bytes(), None);
+        }
     }
 }
 
