@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in zsh fish direnv shellcheck strace setsid python3 dbus-run-session gnome-keyring-daemon; do
+for tool in zsh fish direnv shellcheck strace setsid python3 dbus-run-session gnome-keyring-daemon openssl; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 # The AWS CLI v2 (Debian's awscli), as a user would have it; pip's awscli in the venv is v1.
