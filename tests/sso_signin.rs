@@ -103,3 +103,24 @@ fn twenty_shells_whose_sign_in_expired_open_one_browser_sign_in() {
         assert!(out.contains("AWS_ACCESS_KEY_ID='ASIASSO"), "shell {i}: {out}{err}");
     }
 }
+
+/// The README's two commands, from a config that holds only the `[sso-session]`.
+#[test]
+fn login_then_populate_from_only_an_sso_session_section() {
+    let sso = Sso::start();
+    sso.organization(500, &["AdministratorAccess", "ReadOnly", "Billing"]);
+    let home = home(&sso);
+    let only = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n";
+    std::fs::write(home.aws_file("config"), only).unwrap();
+    let out = home.shell("bash", "stsenv login --sso-session corp && stsenv sso populate --sso-session corp");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let config = std::fs::read_to_string(home.aws_file("config")).unwrap();
+    assert!(config.starts_with(only), "the section I wrote changed");
+    assert_eq!(config.matches("[profile ").count(), 1500);
+    // A second run changes no byte; a populated profile's keys come from the portal.
+    let out =
+        home.shell("bash", "stsenv sso populate --sso-session corp && stsenv assume Team-123-eu.ReadOnly --shell bash");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(home.aws_file("config")).unwrap(), config);
+    assert!(text(&out.stdout).contains("AWS_SESSION_TOKEN='sso-token-ReadOnly-"), "{}", text(&out.stdout));
+}
