@@ -26,6 +26,11 @@ impl fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// An IAM user's long-term keys.
+    pub fn long_term(access_key_id: String, secret_access_key: String) -> Credentials {
+        Credentials { access_key_id, secret_access_key, session_token: None, expires_at: None }
+    }
+
     /// What an aws-config provider gave.
     pub fn from_sdk(creds: &aws_credential_types::Credentials) -> Credentials {
         Credentials {

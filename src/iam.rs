@@ -37,12 +37,7 @@ impl Iam {
         let call = self.client.create_access_key().user_name(user).customize().config_override(signed_by(creds));
         let out = self.runtime.block_on(call.send()).map_err(|e| error("CreateAccessKey", e))?;
         let key = out.access_key().ok_or_else(|| Error::new("CreateAccessKey returned no key"))?;
-        Ok(Credentials {
-            access_key_id: key.access_key_id().to_owned(),
-            secret_access_key: key.secret_access_key().to_owned(),
-            session_token: None,
-            expires_at: None,
-        })
+        Ok(Credentials::long_term(key.access_key_id().to_owned(), key.secret_access_key().to_owned()))
     }
 
     pub fn delete(&self, creds: &Credentials, user: &str, key_id: &str) -> Result<()> {

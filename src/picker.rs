@@ -146,24 +146,17 @@ fn listing(profiles: &Profiles, cache: &Cache, session: &sso::SsoSession, token:
     let key = Cache::key("sso-listing", &format!("{}\n{}", session.start_url, session.region));
     let path = cache.dir().join(format!("{key}.listing"));
     if let Some(bytes) = crate::cache::read_private(&path)
-        && let Ok((at, rows)) = serde_json::from_slice::<(i64, Vec<(String, String, String)>)>(&bytes)
+        && let Ok((at, roles)) = serde_json::from_slice::<(i64, Vec<AccountRole>)>(&bytes)
         && now() - at < LISTING_TTL
     {
-        let roles = rows.into_iter().map(|(account_id, account_name, role_name)| AccountRole {
-            account_id,
-            account_name,
-            role_name,
-        });
-        return Some(roles.collect());
+        return Some(roles);
     }
     let endpoint = profiles.endpoint("SSO").ok()?;
     let portal = sso::portal::Portal::new(&session.region, &endpoint).ok()?;
     let accounts = portal.accounts(token).ok()?;
     let roles = portal.roles(token, &accounts).ok()?;
-    let rows: Vec<(&str, &str, &str)> =
-        roles.iter().map(|r| (r.account_id.as_str(), r.account_name.as_str(), r.role_name.as_str())).collect();
     if cache.ensure_dir().is_ok()
-        && let Ok(json) = serde_json::to_vec(&(now(), rows))
+        && let Ok(json) = serde_json::to_vec(&(now(), &roles))
     {
         let _ = crate::cache::write_atomic(&path, &json, None);
     }

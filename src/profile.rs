@@ -9,6 +9,28 @@ use aws_types::os_shim_internal::{Env, Fs};
 use std::borrow::Cow;
 use std::path::PathBuf;
 
+/// Keys that give a profile credentials of its own (or name where they are): what the child
+/// config of `exec --server` drops from `[default]`, and what `sso populate --copy-from` never copies.
+pub const CREDENTIAL_KEYS: [&str; 17] = [
+    "stsenv_keys",
+    "login_session",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "aws_security_token",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "credential_process",
+    "web_identity_token_file",
+    "sso_session",
+    "sso_start_url",
+    "sso_region",
+    "sso_account_id",
+    "sso_role_name",
+    "mfa_serial",
+];
+
 pub struct Profiles {
     set: ProfileSet,
     pub config_file: PathBuf,

@@ -27,14 +27,18 @@ pub fn run(args: &CredentialProcessArgs) -> Result<()> {
     super::write_stdout(&crate::render::credential_process_json(&got.creds))
 }
 
+/// `credential_process = …`: this stsenv by its full path, then `ARGS` (the target last).
+pub fn command_line(args: impl IntoIterator<Item = String>) -> Result<String> {
+    let exe = std::env::current_exe()?;
+    let words = [exe.to_string_lossy().into_owned(), "credential-process".to_owned()].into_iter().chain(args);
+    Ok(shell_words::join(words))
+}
+
 /// `--write-config NAME`: the one-line profile that runs stsenv for TARGET, by its full path
 /// (IDEs started from a desktop often lack ~/.cargo/bin in PATH).
 fn write_config(args: &CredentialProcessArgs, name: &str) -> Result<()> {
     let (plan, profiles) = super::assume::plan(&args.assume, "credential-process")?;
-    let exe = std::env::current_exe()?;
-    let mut words = vec![exe.to_string_lossy().into_owned(), "credential-process".to_owned()];
-    words.extend(plan.request.words().into_iter().skip(1));
-    let command = shell_words::join(words);
+    let command = command_line(plan.request.words().into_iter().skip(1))?;
     // The target's region and output go along, or the AWS CLI asks for a region.
     let region = args.assume.common.region.clone().or_else(|| plan.chain_value(&profiles, "region"));
     let output = plan.chain_value(&profiles, "output");

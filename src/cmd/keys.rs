@@ -36,17 +36,12 @@ fn add(name: &str, from_stdin: bool) -> Result<()> {
     }
     let creds = match (from_stdin, in_file) {
         (true, _) => read_stdin()?,
-        (false, Some((id, secret))) => Credentials {
-            access_key_id: id.to_owned(),
-            secret_access_key: secret.to_owned(),
-            session_token: None,
-            expires_at: None,
-        },
+        (false, Some((id, secret))) => Credentials::long_term(id.to_owned(), secret.to_owned()),
         (false, None) => prompt(name)?,
     };
     check(&creds)?;
     let cache = crate::cache::Cache::open()?;
-    let command = credential_process(name)?;
+    let command = super::credential_process::command_line(["--".to_owned(), name.to_owned()])?;
     keyring::store(name, &creds)?;
     // Other tools get the profile's credentials from stsenv: a session, never these keys.
     let marker = (MARKER, format!("keyring {}", creds.access_key_id));
@@ -214,7 +209,7 @@ fn store_keys(profiles: &Profiles, name: &str, creds: &Credentials) -> Result<()
             crate::credentials_file::write_credential_process(
                 &profiles.config_file,
                 name,
-                &credential_process(name)?,
+                &super::credential_process::command_line(["--".to_owned(), name.to_owned()])?,
                 &[marker],
                 &cache,
             )
@@ -263,19 +258,12 @@ fn unmark(profiles: &Profiles, name: &str) -> Result<()> {
     crate::credentials_file::remove_keys(&profiles.config_file, &section, keys, &cache)
 }
 
-/// `credential_process` for the profile: this stsenv, by its full path (IDEs started from a
-/// desktop often lack ~/.cargo/bin in PATH).
-fn credential_process(name: &str) -> Result<String> {
-    let exe = std::env::current_exe()?;
-    Ok(shell_words::join([exe.to_string_lossy().as_ref(), "credential-process", "--", name]))
-}
-
 /// Two lines: the access key id, then the secret.
 fn read_stdin() -> Result<Credentials> {
     let mut lines = std::io::stdin().lock().lines();
     let mut next = || lines.next().transpose().map(|l| l.unwrap_or_default().trim().to_owned());
     let (id, secret) = (next()?, next()?);
-    Ok(Credentials { access_key_id: id, secret_access_key: secret, session_token: None, expires_at: None })
+    Ok(Credentials::long_term(id, secret))
 }
 
 /// Asks on the terminal; the secret is not echoed.
@@ -295,12 +283,7 @@ fn prompt(name: &str) -> Result<Credentials> {
         .with_prompt("Secret access key")
         .interact_on(&term)
         .map_err(|e| Error::new(format!("no secret: {e}")))?;
-    Ok(Credentials {
-        access_key_id: id.trim().to_owned(),
-        secret_access_key: secret.trim().to_owned(),
-        session_token: None,
-        expires_at: None,
-    })
+    Ok(Credentials::long_term(id.trim().to_owned(), secret.trim().to_owned()))
 }
 
 fn check(creds: &Credentials) -> Result<()> {

@@ -19,26 +19,6 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-/// Keys of `[default]` that would give the child credentials of its own.
-const CREDENTIAL_KEYS: [&str; 16] = [
-    "login_session",
-    "aws_access_key_id",
-    "aws_secret_access_key",
-    "aws_session_token",
-    "aws_security_token",
-    "role_arn",
-    "source_profile",
-    "credential_source",
-    "credential_process",
-    "web_identity_token_file",
-    "sso_session",
-    "sso_start_url",
-    "sso_region",
-    "sso_account_id",
-    "sso_role_name",
-    "mfa_serial",
-];
-
 static CHILD: AtomicI32 = AtomicI32::new(0);
 
 pub fn run(args: &ExecArgs) -> Result<()> {
@@ -127,7 +107,7 @@ pub fn child_config(text: &str) -> String {
             in_default = header.trim() == "default" || header.split_whitespace().eq(["profile", "default"]);
         } else if in_default
             && let Some((key, _)) = trimmed.split_once('=')
-            && CREDENTIAL_KEYS.contains(&key.trim().to_ascii_lowercase().as_str())
+            && crate::profile::CREDENTIAL_KEYS.contains(&key.trim().to_ascii_lowercase().as_str())
         {
             continue;
         }

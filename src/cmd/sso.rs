@@ -9,23 +9,6 @@ use crate::source::Fetch;
 use crate::source::sso::{self, SsoSession, portal::Portal};
 use std::cell::RefCell;
 
-/// Keys never copied by `--copy-from`: they would give every profile another credential source.
-const NOT_COPIED: [&str; 13] = [
-    "sso_session",
-    "sso_start_url",
-    "sso_region",
-    "sso_account_id",
-    "sso_role_name",
-    "role_arn",
-    "source_profile",
-    "credential_source",
-    "credential_process",
-    "web_identity_token_file",
-    "aws_access_key_id",
-    "aws_secret_access_key",
-    "aws_session_token",
-];
-
 pub fn run(action: &SsoAction) -> Result<()> {
     match action {
         SsoAction::Populate(args) => populate(args),
@@ -151,7 +134,7 @@ fn settings(profiles: &Profiles, args: &PopulateArgs, session: &SsoSession) -> R
             let Some(v) = p.get(&key).map(str::trim) else { continue };
             match key.as_ref() {
                 "region" => copied_region = Some(v.to_owned()),
-                k if NOT_COPIED.contains(&k) || k == "mfa_serial" => {}
+                k if profile::CREDENTIAL_KEYS.contains(&k) => {}
                 k => extra.push((k.to_owned(), v.to_owned())),
             }
         }

@@ -53,12 +53,7 @@ pub fn load(profile: &str) -> Result<Credentials> {
         Error::new(format!("the keyring entry of {} is not stsenv's", q(profile)))
             .hint(format!("run `stsenv keys add {profile}` again"))
     })?;
-    Ok(Credentials {
-        access_key_id: stored.aws_access_key_id,
-        secret_access_key: stored.aws_secret_access_key,
-        session_token: None,
-        expires_at: None,
-    })
+    Ok(Credentials::long_term(stored.aws_access_key_id, stored.aws_secret_access_key))
 }
 
 /// Stores the keys and reads them back: only a stored key may leave the plaintext file.

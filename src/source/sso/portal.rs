@@ -26,7 +26,7 @@ pub struct Account {
 }
 
 /// One account/role pair the sign-in may use.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct AccountRole {
     pub account_id: String,
     pub account_name: String,
