@@ -225,19 +225,73 @@ fn read_entry(path: &Path) -> Option<Entry> {
 }
 
 /// Replaces `path` with `bytes` by a temp file in the same directory and a rename, so
-/// readers see the old or the new file, never half of one. New files are 0600
-/// (tempfile's default); `mode` keeps an existing file's mode.
+/// readers see the old or the new file, never half of one. New files are 0600; `mode` keeps
+/// an existing file's mode. The temp file has no name while it is written (`O_TMPFILE`,
+/// named by `linkat` just before the rename), so a process killed mid-write leaves no copy of
+/// what it wrote; where the file system has no `O_TMPFILE`, it is named `.stsenv-PID-…`, and
+/// the next write removes those of processes that are gone.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let fail = |e: std::io::Error| Error::new(format!("cannot write {}: {e}", path.display()));
-    let mut tmp = tempfile::Builder::new().prefix(".stsenv-").tempfile_in(dir).map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    if let Some(mode) = mode {
-        tmp.as_file().set_permissions(fs::Permissions::from_mode(mode)).map_err(fail)?;
+    let mode = mode.unwrap_or(0o600);
+    let name = |suffix: &str| dir.join(format!("{STRAY_PREFIX}{}-{suffix}", std::process::id()));
+    if let Ok(mut file) = OpenOptions::new().read(true).write(true).custom_flags(libc::O_TMPFILE).mode(0o600).open(dir)
+    {
+        file.write_all(bytes).map_err(fail)?;
+        file.set_permissions(fs::Permissions::from_mode(mode)).map_err(fail)?;
+        file.sync_all().map_err(fail)?;
+        let temp = name(&crate::loopback::random_text(8)?.replace(['.', '~'], "_"));
+        link_unnamed(&file, &temp).map_err(fail)?;
+        return fs::rename(&temp, path).map_err(|e| {
+            let _ = fs::remove_file(&temp);
+            fail(e)
+        });
     }
+    remove_strays(dir);
+    let prefix = format!("{STRAY_PREFIX}{}-", std::process::id());
+    let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().set_permissions(fs::Permissions::from_mode(mode)).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+/// What stsenv's temp files are named (with the writer's process id after it).
+const STRAY_PREFIX: &str = ".stsenv-";
+
+/// Gives an `O_TMPFILE` file a name (`linkat` through `/proc/self/fd`, which needs no
+/// privilege, unlike `AT_EMPTY_PATH`).
+fn link_unnamed(file: &File, to: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+    let to = CString::new(to.as_os_str().as_bytes())?;
+    // SAFETY: both paths are NUL-terminated strings that outlive the call.
+    let done =
+        unsafe { libc::linkat(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::AT_SYMLINK_FOLLOW) };
+    if done == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Removes stsenv's temp files in `dir` whose writer is gone (a kill -9 mid-write); older
+/// releases named them without a process id: those once an hour old.
+pub fn remove_strays(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(STRAY_PREFIX)) else { continue };
+        let gone = match rest.split_once('-').and_then(|(pid, _)| pid.parse::<i32>().ok()) {
+            // SAFETY: kill with signal 0 only checks that the process exists.
+            Some(pid) => unsafe { libc::kill(pid, 0) != 0 && *libc::__errno_location() == libc::ESRCH },
+            None => {
+                entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|a| a.as_secs() > 3600))
+            }
+        };
+        if gone && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Takes an exclusive lock on `path` (created 0600), waiting at most `STSENV_LOCK_TIMEOUT`

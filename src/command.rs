@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 pub fn run(command: &str, env: &[(&str, &str)]) -> Result<Vec<u8>, String> {
     let words = shell_words::split(command).map_err(|e| format!("cannot be parsed: {e}"))?;
     let Some((program, args)) = words.split_first() else { return Err("is empty".to_owned()) };
-    let output = Command::new(program)
+    let output = crate::secrets::for_child(&mut Command::new(program))
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())

@@ -2,8 +2,9 @@
 //! AWS SDKs speak (`GET` with `Authorization: TOKEN`, a JSON body), served by hyper on a
 //! current-thread tokio runtime.
 //!
-//! Every local user can reach 127.0.0.1, so no client may stall or exhaust it: connections
-//! are served concurrently, a request head must arrive within `HEADER_TIMEOUT` and fit in
+//! Every local user can reach 127.0.0.1, so no client may stall or exhaust it: a connection
+//! from another user is closed before anything is read (`loopback::same_user`), so no flood
+//! of theirs takes the owner's places; connections are served concurrently, a request head must arrive within `HEADER_TIMEOUT` and fit in
 //! `MAX_HEADER_BYTES`, and at most `MAX_CONNECTIONS` are open. The token is checked first, in
 //! constant time; a wrong one costs nothing else. Renewal is single-flight: the first request
 //! that finds the credentials due renews them while the others wait on the same lock.
@@ -18,6 +19,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore};
 
@@ -28,6 +30,8 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(3);
 pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 /// Open connections at once; more wait in the kernel's backlog.
 pub const MAX_CONNECTIONS: usize = 128;
+/// Connections accepted (and checked) together when several are waiting.
+const ACCEPT_BATCH: usize = 256;
 /// How long a request waits for a renewal in progress (someone typing an MFA code).
 pub const RENEWAL_WAIT: Duration = Duration::from_secs(120);
 /// After a renewal failed, its error is the answer for this long, without trying again.
@@ -63,38 +67,56 @@ impl Server {
         runtime.block_on(async move {
             listener.set_nonblocking(true)?;
             let listener = tokio::net::TcpListener::from_std(listener)?;
+            let local = listener.local_addr()?;
             let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
             loop {
-                let slot = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
-                let (stream, peer) = match listener.accept().await {
-                    Ok(accepted) => accepted,
+                let Ok(first) = listener.accept().await else {
                     // Out of file descriptors and the like: pause rather than spin.
-                    Err(_) => {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                if !peer.ip().is_loopback() {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
-                }
-                let server = self.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let server = server.clone();
-                        async move { Ok::<_, Infallible>(server.answer(request).await) }
+                };
+                // Everything else already waiting, checked with one read of the socket table.
+                let mut batch = vec![first];
+                while batch.len() < ACCEPT_BATCH {
+                    let next = std::future::poll_fn(|cx| {
+                        Poll::Ready(match listener.poll_accept(cx) {
+                            Poll::Ready(Ok(accepted)) => Some(accepted),
+                            _ => None,
+                        })
                     });
-                    let connection = hyper::server::conn::http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(HEADER_TIMEOUT)
-                        .max_buf_size(MAX_HEADER_BYTES)
-                        .max_header_size(MAX_HEADER_BYTES)
-                        .serve_connection(TokioIo::new(stream), service);
-                    // A client that goes away mid-answer ends only its own connection.
-                    let _ = connection.await;
-                    drop(slot);
-                });
+                    match next.await {
+                        Some(accepted) => batch.push(accepted),
+                        None => break,
+                    }
+                }
+                let peers: Vec<_> = batch.iter().map(|(_, peer)| *peer).collect();
+                let owners = crate::loopback::same_user_all(local, &peers);
+                // Another user's connections are closed unread; they take no place.
+                for ((stream, _), _) in batch.into_iter().zip(owners).filter(|(_, mine)| *mine) {
+                    let slot = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
+                    self.clone().spawn_connection(stream, slot);
+                }
             }
         })
+    }
+
+    /// Serves one connection of the owner's on its own task; `slot` is its place.
+    fn spawn_connection(self: Arc<Self>, stream: tokio::net::TcpStream, slot: tokio::sync::OwnedSemaphorePermit) {
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let server = self.clone();
+                async move { Ok::<_, Infallible>(server.answer(request).await) }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEADER_BYTES)
+                .max_header_size(MAX_HEADER_BYTES)
+                .serve_connection(TokioIo::new(stream), service);
+            // A client that goes away mid-answer ends only its own connection.
+            let _ = connection.await;
+            drop(slot);
+        });
     }
 
     async fn answer(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {

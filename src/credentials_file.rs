@@ -36,13 +36,13 @@ pub fn write_credential_process(
 ) -> Result<()> {
     check_name(name)?;
     let section = if name == "default" { "default".to_owned() } else { format!("profile {name}") };
-    let line = format!("credential_process = {}", checked(command)?);
+    let line = setting("credential_process", command)?;
     write_with(path, cache, |text| {
         let present = section_keys(text, &section);
         let mut lines = vec![line.clone()];
         let mut owned = vec!["credential_process"];
         for (k, v) in settings.iter().filter(|(k, _)| k.starts_with("stsenv_") || !present.iter().any(|p| p == k)) {
-            lines.push(format!("{k} = {}", checked(v)?));
+            lines.push(setting(k, v)?);
             owned.push(k);
         }
         edit_section(text, &section, &lines, &owned, |body, header_line| {
@@ -64,7 +64,7 @@ pub fn remove_keys(path: &Path, section: &str, keys: &[&str], cache: &Cache) -> 
         return Ok(());
     }
     write_with(path, cache, |text| {
-        if !text.lines().any(|l| header(l).flatten().as_deref() == Some(section)) {
+        if !text.lines().any(|l| opens(l, section)) {
             return Ok(text.to_owned());
         }
         edit_section(text, section, &[], keys, |_, _| Ok(()))
@@ -76,8 +76,8 @@ fn section_keys(text: &str, section: &str) -> Vec<String> {
     let mut inside = false;
     let mut keys = Vec::new();
     for line in text.lines() {
-        if let Some(name) = header(line) {
-            inside = name.as_deref() == Some(section);
+        if header(line) {
+            inside = opens(line, section);
         } else if let (true, Some(k)) = (inside, key(line)) {
             keys.push(k.to_owned());
         }
@@ -114,13 +114,18 @@ pub fn write_with(path: &Path, cache: &Cache, change: impl Fn(&str) -> Result<St
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
+                // 0700 whatever the umask (it only narrows the mode asked for).
+                use std::os::unix::fs::DirBuilderExt;
+                std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
             }
             (String::new(), 0o600)
         }
         Err(e) => return Err(Error::new(format!("cannot read {}: {e}", path.display()))),
     };
     let updated = change(&text).map_err(|e| e.in_file(&path))?;
+    if let Some(dir) = path.parent() {
+        crate::cache::remove_strays(dir); // copies a killed rewrite (of an older stsenv) left
+    }
     if updated == text && path.exists() {
         return Ok(()); // nothing to change: not even the file's times
     }
@@ -131,14 +136,14 @@ pub fn write_with(path: &Path, cache: &Cache, change: impl Fn(&str) -> Result<St
 /// folded away, since botocore rejects duplicates), or a new section appended.
 pub fn edit(text: &str, section: &str, creds: &Credentials, force: bool) -> Result<String> {
     let mut keys = vec![
-        format!("aws_access_key_id = {}", checked(&creds.access_key_id)?),
-        format!("aws_secret_access_key = {}", checked(&creds.secret_access_key)?),
+        setting("aws_access_key_id", &creds.access_key_id)?,
+        setting("aws_secret_access_key", &creds.secret_access_key)?,
     ];
     if let Some(token) = &creds.session_token {
-        keys.push(format!("aws_session_token = {}", checked(token)?));
+        keys.push(setting("aws_session_token", token)?);
     }
     if let Some(at) = creds.expires_at {
-        keys.push(format!("x_security_token_expires = {}", rfc3339(at)));
+        keys.push(setting("x_security_token_expires", &rfc3339(at))?);
     }
 
     edit_section(text, section, &keys, &OWNED, |body, header_line| {
@@ -167,9 +172,9 @@ fn edit_section(
 ) -> Result<String> {
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let headers: Vec<(usize, Option<String>)> =
-        lines.iter().enumerate().filter_map(|(i, l)| header(l).map(|h| (i, h))).collect();
-    let mut ours = headers.iter().enumerate().filter(|(_, (_, name))| name.as_deref() == Some(section));
+    let headers: Vec<(usize, bool)> =
+        lines.iter().enumerate().filter(|(_, l)| header(l)).map(|(i, l)| (i, opens(l, section))).collect();
+    let mut ours = headers.iter().enumerate().filter(|(_, (_, mine))| *mine);
     let Some((first, &(start, _))) = ours.next() else {
         return Ok(append(text, section, keys, newline));
     };
@@ -223,7 +228,7 @@ fn append(text: &str, section: &str, keys: &[String], newline: &str) -> String {
             out += newline;
         }
     }
-    out += &format!("[{section}]");
+    out += &section_header(section);
     for k in keys {
         out += newline;
         out += k;
@@ -234,12 +239,9 @@ fn append(text: &str, section: &str, keys: &[String], newline: &str) -> String {
     out
 }
 
-/// The section name of a header line, as the AWS parsers read it.
-fn header(line: &str) -> Option<Option<String>> {
-    let trimmed = line.trim();
-    let inner = trimmed.strip_prefix('[')?;
-    let name = inner.split(']').next().map(|n| n.trim().to_owned());
-    Some(name)
+/// A section header line (of any section).
+fn header(line: &str) -> bool {
+    line.trim_start().starts_with('[')
 }
 
 fn key(line: &str) -> Option<&str> {
@@ -259,10 +261,99 @@ fn check_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// A value STS returned; a line break in it would inject lines into the file.
-fn checked(value: &str) -> Result<&str> {
-    if value.chars().any(char::is_control) {
-        return Err(Error::new("STS returned a credential with control characters; not writing it"));
+/// One `key = value` line for either file. A line break (LF, CR — botocore ends a line at a
+/// bare CR —, or Unicode's), any other control character, or a value that an INI reader would
+/// not give back as it is (leading or trailing space), is refused: written, it could start a
+/// section or add a key. Values from STS, a portal or the user's own files all come here.
+pub fn setting(key: &str, value: &str) -> Result<String> {
+    let clean = |t: &str| !t.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'));
+    let key_ok = !key.is_empty() && clean(key) && !key.contains(['=', '[', ']', '#', ';', ' ']);
+    if !key_ok || !clean(value) || value.trim() != value {
+        return Err(Error::new(format!(
+            "not writing {} = {}: a profile file cannot hold it as one line",
+            q(key),
+            q(value)
+        )));
     }
-    Ok(value)
+    Ok(if value.is_empty() { format!("{key} =") } else { format!("{key} = {value}") })
+}
+
+/// The header line of a section (`default`, `profile NAME`, `sso-session NAME`, or a
+/// credentials-file NAME), whose name went through [`check_name`].
+pub fn section_header(section: &str) -> String {
+    format!("[{section}]")
+}
+
+/// The section a header line opens, as each AWS parser reads it: botocore (configparser takes
+/// what stands between `[` and the line's last `]` as it is, then `shlex.split`s a header that
+/// starts with `profile`, so `[profile  x]`, `[profilex x]` and `[profile "x"]` are all
+/// profile x) and the Rust SDK (the trimmed inside, split on whitespace, so `[ profile x ]`
+/// is one too). Names come back as `profile NAME`, `default`, or as written.
+pub fn readings(line: &str) -> Vec<String> {
+    let Some(inner) = line.trim().strip_prefix('[') else { return Vec::new() };
+    let mut names = Vec::new();
+    // botocore
+    if let Some(end) = inner.rfind(']') {
+        let raw = &inner[..end];
+        if raw.starts_with("profile") {
+            if let Ok(parts) = shell_words::split(raw)
+                && let [_, name] = parts.as_slice()
+            {
+                names.push(format!("profile {name}"));
+            }
+        } else if !raw.is_empty() {
+            names.push(raw.to_owned());
+        }
+    }
+    // The Rust SDK
+    if let Some(raw) = inner.split(']').next() {
+        let words: Vec<&str> = raw.split_whitespace().collect();
+        match words.as_slice() {
+            ["profile", name] => names.push(format!("profile {name}")),
+            [] => {}
+            _ => names.push(raw.trim().to_owned()),
+        }
+    }
+    names.dedup();
+    names
+}
+
+/// Every profile name either parser finds in a file's text (`config`: `[profile NAME]` and
+/// `[default]`; else every section). A bare CR ends a line, as botocore reads it.
+pub fn profile_names(text: &str, config: bool) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for line in text.split(['\n', '\r']) {
+        for reading in readings(line) {
+            match reading.strip_prefix("profile ") {
+                Some(name) if config => names.insert(name.to_owned()),
+                _ if config && reading != "default" => false,
+                _ => names.insert(reading),
+            };
+        }
+    }
+    names
+}
+
+/// The sections of a file's text whose `key` is `value` (each header as either parser reads
+/// it first), e.g. every profile that holds one access key.
+pub fn sections_with(text: &str, key_name: &str, value: &str) -> Vec<String> {
+    let mut current: Option<String> = None;
+    let mut found = Vec::new();
+    for line in text.lines() {
+        if header(line) {
+            current = readings(line).into_iter().next();
+        } else if let (Some(section), Some(k)) = (&current, key(line))
+            && k == key_name
+            && line.split_once('=').is_some_and(|(_, v)| v.trim() == value)
+            && !found.contains(section)
+        {
+            found.push(section.clone());
+        }
+    }
+    found
+}
+
+/// A header line opens `section` for either parser.
+fn opens(line: &str, section: &str) -> bool {
+    readings(line).iter().any(|r| r == section)
 }

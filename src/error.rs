@@ -65,7 +65,9 @@ pub fn q(value: &str) -> String {
     format!("'{}'", value.escape_debug())
 }
 
-/// A value as it is, with control characters escaped: safe on a terminal, quotes left alone.
+/// The one printable filter for text from outside (a portal, STS, a redirect, a config
+/// file) on its way to a terminal: C0 and C1 controls — ESC, and so every CSI and OSC
+/// sequence — come out escaped (`\u{1b}`), quotes are left alone. Every error goes through it.
 pub fn printable(value: &str) -> String {
     value.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
@@ -87,7 +89,7 @@ impl fmt::Display for Error {
 }
 
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    printable(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 impl std::error::Error for Error {}

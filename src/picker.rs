@@ -5,7 +5,7 @@
 
 use crate::cache::Cache;
 use crate::creds::now;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, printable};
 use crate::profile::{Profiles, value};
 use crate::source::sso::{self, portal::AccountRole, token};
 use std::collections::HashMap;
@@ -43,12 +43,15 @@ pub fn pick(profiles: &Profiles, cache: &Cache, verb: &str) -> Result<Option<Cho
         let score = |n: &str| scores.get(n).copied().unwrap_or(0.0);
         score(b).total_cmp(&score(a)).then_with(|| a.cmp(b))
     });
+    // Labels are drawn on the terminal: names from a config or a portal are filtered.
     for name in names {
-        choices.push((name.to_owned(), Choice::Profile(name.to_owned())));
+        choices.push((printable(name), Choice::Profile(name.to_owned())));
     }
     for (session, role) in unlisted_sso_roles(profiles, cache) {
-        let label =
-            format!("{}/{}  (SSO session {session}, account {})", role.account_name, role.role_name, role.account_id);
+        let label = printable(&format!(
+            "{}/{}  (SSO session {session}, account {})",
+            role.account_name, role.role_name, role.account_id
+        ));
         choices.push((label, Choice::SsoRole { session, target: format!("{}/{}", role.account_id, role.role_name) }));
     }
     if choices.is_empty() {

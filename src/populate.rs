@@ -2,8 +2,14 @@
 //! `~/.aws/config` inside a marked block that stsenv owns (one per SSO session). Every byte
 //! outside the block is kept; a re-run replaces the block in place and, with nothing new,
 //! writes the same bytes. Nothing here touches the network or the file system.
+//!
+//! What the portal sends is checked before it is written: an account id is 12 digits, a role
+//! name IAM's characters, an account name reaches the file only through the name sanitiser
+//! ([`profile_name`]), and every line goes through `credentials_file`'s checked writer.
 
-use crate::error::{Error, Result};
+use crate::credentials_file::{profile_names, section_header, setting};
+use crate::error::{Error, Result, q};
+use crate::profile::Setting;
 use crate::source::sso::portal::AccountRole;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,9 +21,12 @@ pub struct Options<'a> {
     /// `region = …` in every profile.
     pub region: Option<&'a str>,
     /// Further settings for every profile (from `--copy-from`), in order.
-    pub extra: &'a [(String, String)],
+    pub extra: &'a [Setting],
     /// Drop the profiles of roles the sign-in no longer reaches (else they are kept).
     pub prune: bool,
+    /// The profiles of `~/.aws/credentials`: a populated profile of the same name would turn
+    /// that IAM user's profile into an SSO one for the AWS CLI, so none is written.
+    pub credentials: &'a BTreeSet<String>,
 }
 
 /// What a populate would do to the config text.
@@ -32,6 +41,10 @@ pub struct Outcome {
     pub pruned: Vec<String>,
     /// Names a hand-written profile already has: never overwritten, so not written.
     pub skipped: Vec<String>,
+    /// Names `~/.aws/credentials` has: not written either.
+    pub in_credentials: Vec<String>,
+    /// What the portal sent that is not an account id or role name: one line each, not written.
+    pub rejected: Vec<String>,
 }
 
 struct Entry {
@@ -55,15 +68,20 @@ pub fn apply(text: &str, roles: &[AccountRole], options: &Options) -> Result<Out
     let block = find_block(&lines, options.session)?;
     let in_block = |i: &usize| block.as_ref().is_some_and(|b| b.contains(i));
     let numbered = || lines.iter().copied().enumerate();
-    let hand_written: BTreeSet<String> =
-        numbered().filter(|(i, _)| !in_block(i)).filter_map(|(_, l)| profile_header(l)).collect();
+    let outside: String = numbered().filter(|(i, _)| !in_block(i)).map(|(_, l)| l).collect();
+    // As botocore or the Rust SDK would read them: `[profile  x]` is profile x too.
+    let hand_written = profile_names(&outside, true);
     let old = parse_block(numbered().filter(|(i, _)| in_block(i)).map(|(_, l)| l));
 
     let mut outcome = Outcome::default();
+    let (roles, rejected): (Vec<&AccountRole>, Vec<&AccountRole>) = roles.iter().partition(|r| why_not(r).is_none());
+    outcome.rejected = rejected.iter().map(|r| why_not(r).unwrap_or_default()).collect();
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
-    for entry in names(roles, options)? {
+    for entry in names(&roles, options)? {
         if hand_written.contains(&entry.name) {
             outcome.skipped.push(entry.name);
+        } else if options.credentials.contains(&entry.name) {
+            outcome.in_credentials.push(entry.name);
         } else {
             if !old.iter().any(|o| o.name == entry.name) {
                 outcome.added.push(entry.name.clone());
@@ -73,7 +91,8 @@ pub fn apply(text: &str, roles: &[AccountRole], options: &Options) -> Result<Out
     }
     for gone in old {
         let still = roles.iter().any(|r| r.account_id == gone.account_id && r.role_name == gone.role_name);
-        if still || entries.contains_key(&gone.name) || hand_written.contains(&gone.name) {
+        let taken = hand_written.contains(&gone.name) || options.credentials.contains(&gone.name);
+        if still || entries.contains_key(&gone.name) || taken {
             continue;
         }
         if options.prune {
@@ -87,14 +106,19 @@ pub fn apply(text: &str, roles: &[AccountRole], options: &Options) -> Result<Out
 
     let mut rendered = vec![begin(options.session)];
     for entry in entries.values() {
-        rendered.push(format!("[profile {}]", entry.name));
-        rendered.push(format!("sso_session = {}", options.session));
-        rendered.push(format!("sso_account_id = {}", entry.account_id));
-        rendered.push(format!("sso_role_name = {}", entry.role_name));
+        rendered.push(section_header(&format!("profile {}", entry.name)));
+        rendered.push(setting("sso_session", options.session)?);
+        rendered.push(setting("sso_account_id", &entry.account_id)?);
+        rendered.push(setting("sso_role_name", &entry.role_name)?);
         if let Some(region) = options.region {
-            rendered.push(format!("region = {region}"));
+            rendered.push(setting("region", region)?);
         }
-        rendered.extend(options.extra.iter().map(|(k, v)| format!("{k} = {v}").trim_end().to_owned()));
+        for extra in options.extra {
+            rendered.push(setting(&extra.key, &extra.value)?);
+            for (key, value) in &extra.nested {
+                rendered.push(format!("    {}", setting(key, value)?));
+            }
+        }
         rendered.push(String::new());
     }
     rendered.push(end(options.session));
@@ -139,22 +163,12 @@ fn find_block(lines: &[&str], session: &str) -> Result<Option<std::ops::Range<us
     }
 }
 
-/// `[profile NAME]` (or `[NAME]`): the profile name it declares.
-fn profile_header(line: &str) -> Option<String> {
-    let inner = line.trim().strip_prefix('[')?.split(']').next()?.trim();
-    let words: Vec<&str> = inner.split_whitespace().collect();
-    match words.as_slice() {
-        ["profile", name] => Some((*name).to_owned()),
-        [name] if *name != "sso-session" && *name != "services" => Some((*name).to_owned()),
-        _ => None,
-    }
-}
-
-/// The profiles of an existing block (stsenv wrote it: one key a line).
+/// The profiles of an existing block (stsenv wrote it: one key a line). An entry that is not
+/// a valid account and role (an older stsenv wrote what a portal sent) is dropped.
 fn parse_block<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<Entry> {
     let mut entries: Vec<Entry> = Vec::new();
     for line in lines {
-        if let Some(name) = profile_header(line) {
+        if let Some(name) = profile_names(line, true).into_iter().next() {
             entries.push(Entry { name, account_id: String::new(), role_name: String::new() });
         } else if let (Some(entry), Some((key, value))) = (entries.last_mut(), line.split_once('=')) {
             match key.trim() {
@@ -164,12 +178,42 @@ fn parse_block<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<Entry> {
             }
         }
     }
-    entries.retain(|e| !e.account_id.is_empty() && !e.role_name.is_empty());
+    entries.retain(|e| account_id_ok(&e.account_id) && role_name_ok(&e.role_name));
     entries
 }
 
-/// Profile names from the template; names that two roles would share get the account id.
-fn names(roles: &[AccountRole], options: &Options) -> Result<Vec<Entry>> {
+/// Why a pair the portal listed cannot be written, if it cannot.
+fn why_not(role: &AccountRole) -> Option<String> {
+    let what = if !account_id_ok(&role.account_id) {
+        "its account id is not 12 digits"
+    } else if !role_name_ok(&role.role_name) {
+        "its role name is not an IAM role name (1 to 64 of A-Z a-z 0-9 _+=,.@-)"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "skipped account {} ({}) role {}: {what}",
+        q(&role.account_id),
+        q(&role.account_name),
+        q(&role.role_name)
+    ))
+}
+
+fn account_id_ok(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// IAM's role name characters, `[\w+=,.@-]{1,64}`.
+fn role_name_ok(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
+}
+
+/// Profile names from the template. A name two roles would share gets the account id, and
+/// one that is still not unique (a role literally named `Admin-<account id>`) a number:
+/// every pair gets a profile of its own, pointing at its own account.
+fn names(roles: &[&AccountRole], options: &Options) -> Result<Vec<Entry>> {
+    let mut roles = roles.to_vec();
+    roles.sort();
     let mut entries = Vec::new();
     for role in roles {
         let name = profile_name(options.template, role, options.session)?;
@@ -179,9 +223,18 @@ fn names(roles: &[AccountRole], options: &Options) -> Result<Vec<Entry>> {
     for e in &entries {
         *count.entry(e.name.clone()).or_default() += 1;
     }
+    let mut taken: BTreeSet<String> = count.iter().filter(|(_, n)| **n == 1).map(|(name, _)| name.clone()).collect();
     for e in &mut entries {
         if count[&e.name] > 1 {
-            e.name = format!("{}-{}", e.name, e.account_id);
+            let base = format!("{}-{}", e.name, e.account_id);
+            let mut name = base.clone();
+            let mut n = 1;
+            while taken.contains(&name) {
+                n += 1;
+                name = format!("{base}-{n}");
+            }
+            taken.insert(name.clone());
+            e.name = name;
         }
     }
     Ok(entries)
@@ -247,9 +300,18 @@ mod tests {
         assert_eq!(profile_name(DEFAULT_TEMPLATE, &r, "corp").unwrap(), "Prod-EU-1.Admin-Access");
         assert_eq!(profile_name("{account_name} / {role_name}", &r, "corp").unwrap(), "Prod-EU-1-/-Admin-Access");
         assert!(profile_name("{nope}", &r, "corp").is_err());
-        let options = Options { session: "corp", template: DEFAULT_TEMPLATE, region: None, extra: &[], prune: false };
+        let credentials = BTreeSet::new();
+        let options = Options {
+            session: "corp",
+            template: DEFAULT_TEMPLATE,
+            region: None,
+            extra: &[],
+            prune: false,
+            credentials: &credentials,
+        };
         let twins = [role("111111111111", "Dev", "Admin"), role("222222222222", "Dev", "Admin")];
-        let names: Vec<String> = names(&twins, &options).unwrap().into_iter().map(|e| e.name).collect();
+        let names: Vec<String> =
+            names(&twins.iter().collect::<Vec<_>>(), &options).unwrap().into_iter().map(|e| e.name).collect();
         assert_eq!(names, ["Dev.Admin-111111111111", "Dev.Admin-222222222222"]);
     }
 }

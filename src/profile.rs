@@ -31,6 +31,21 @@ pub const CREDENTIAL_KEYS: [&str; 17] = [
     "mfa_serial",
 ];
 
+/// One setting of a profile as the file has it; `nested` holds the indented `key = value`
+/// lines under a key with no value of its own (`s3 =`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    pub key: String,
+    pub value: String,
+    pub nested: Vec<(String, String)>,
+}
+
+/// A value without an inline comment (` #…` or ` ;…`, after white space).
+fn strip_comment(value: &str) -> &str {
+    let cut = value.char_indices().find(|&(i, c)| matches!(c, '#' | ';') && value[..i].ends_with(char::is_whitespace));
+    cut.map_or(value, |(i, _)| &value[..i])
+}
+
 pub struct Profiles {
     set: ProfileSet,
     pub config_file: PathBuf,
@@ -176,29 +191,38 @@ impl Profiles {
 }
 
 impl Profiles {
-    /// The keys a profile's section names in the config file, in file order (the SDK's
-    /// parser keeps no order and shows no key list).
-    pub fn keys_in_config(&self, profile: &str) -> Vec<String> {
-        let headers = [format!("profile {profile}"), profile.to_owned()];
+    /// The settings of a profile's section in the config file, in file order, with the
+    /// nested blocks AWS's docs use (`s3 =` then indented `max_concurrent_requests = 20`) as
+    /// such: the SDK's parser keeps no order and shows no key list. Inline ` #`/` ;` comments
+    /// are left out, as the Rust SDK reads them.
+    pub fn settings_in_config(&self, profile: &str) -> Vec<Setting> {
+        let section = if profile == "default" { "default".to_owned() } else { format!("profile {profile}") };
         let text = std::fs::read_to_string(&self.config_file).unwrap_or_default();
         let mut inside = false;
-        let mut keys = Vec::new();
+        let mut settings: Vec<Setting> = Vec::new();
         for line in text.lines() {
             let trimmed = line.trim();
-            if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.split(']').next()) {
-                inside = headers.contains(&header.split_whitespace().collect::<Vec<_>>().join(" "));
-            } else if inside
-                && !trimmed.starts_with(['#', ';'])
-                && let Some((key, _)) = trimmed.split_once('=')
-                && !line.starts_with([' ', '\t'])
-            {
-                let key = key.trim().to_ascii_lowercase();
-                if !keys.contains(&key) {
-                    keys.push(key);
+            if trimmed.starts_with('[') {
+                inside = crate::credentials_file::readings(line).contains(&section);
+                continue;
+            }
+            if !inside || trimmed.starts_with(['#', ';']) {
+                continue;
+            }
+            let Some((key, value)) = trimmed.split_once('=') else { continue };
+            let (key, value) = (key.trim().to_ascii_lowercase(), strip_comment(value).trim().to_owned());
+            if line.starts_with([' ', '\t']) {
+                // Nested under the last top-level key, if that one opened a block.
+                if let Some(last) = settings.last_mut().filter(|s| s.value.is_empty()) {
+                    last.nested.push((key, value));
                 }
+            } else if let Some(same) = settings.iter_mut().find(|s| s.key == key) {
+                (same.value, same.nested) = (value, Vec::new()); // last wins, as both SDKs read it
+            } else {
+                settings.push(Setting { key, value, nested: Vec::new() });
             }
         }
-        keys
+        settings
     }
 
     /// The file and line of any section header of the config file, e.g. `sso-session corp`.

@@ -201,6 +201,31 @@ pub fn render(shell: Shell, changes: &Changes) -> String {
     out
 }
 
+/// Values a format cannot hold so that every reader gets them back: checked before anything
+/// is printed. Shell code holds any value; a dotenv file no line break (docker's
+/// `--env-file` reads line by line) and no `${…}` (python-dotenv expands it even in single
+/// quotes, and has no escape for it).
+pub fn check(shell: Shell, changes: &Changes) -> crate::error::Result<()> {
+    if shell != Shell::Dotenv {
+        return Ok(());
+    }
+    for op in &changes.ops {
+        if let Op::Set(name, value) = op
+            && name.starts_with("AWS_")
+        {
+            let expands = value.split("${").skip(1).any(|rest| rest.contains('}'));
+            if value.contains(['\n', '\r', '\0']) || expands {
+                let what = if expands { "a ${…} that dotenv readers expand" } else { "a line break" };
+                return Err(crate::error::Error::new(format!(
+                    "{name} holds {what}: no dotenv file can give it back as it is"
+                ))
+                .hint("use --shell (any shell's code holds every value) or --format json"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The credential_process contract (Version 1), also `--format json`.
 pub fn credential_process_json(creds: &crate::creds::Credentials) -> String {
     let expiration = creds.expires_at.map(crate::creds::rfc3339);

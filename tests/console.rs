@@ -63,18 +63,36 @@ fn console_signs_in_with_a_role_and_says_what_it_cannot_do() {
     );
     assert_eq!(stub.all().len(), calls);
 
-    // No TARGET: the credentials this shell holds; the URL goes to the browser, not stdout.
+    // No TARGET: the credentials this shell holds; the URL goes to the browser, not stdout —
+    // and not into its command line (every user reads /proc/PID/cmdline): the browser gets a
+    // one-time loopback link that redirects to the sign-in.
     let opened = home.path().join("opened");
-    let script = format!(
-        "eval \"$(stsenv assume plain)\" && BROWSER=\"sh -c 'echo \\\"\\$0\\\" > {}'\" stsenv console",
-        opened.display()
-    );
+    let browser = home.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!(
+            "echo \"$1\" > {}\n{} -c 'import sys, urllib.request\ntry: urllib.request.urlopen(sys.argv[1], timeout=10)\nexcept Exception: pass' \"$1\"\n",
+            opened.display(),
+            venv("python").display()
+        ),
+    )
+    .unwrap();
+    let script = format!("eval \"$(stsenv assume plain)\" && BROWSER='sh {}' stsenv console", browser.display());
     let out = home.shell("bash", &script);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty(), "the login URL reached stdout");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    assert!(std::fs::read_to_string(&opened).unwrap().contains("SigninToken=tok-123"));
+    let argv = std::fs::read_to_string(&opened).unwrap();
+    assert!(argv.starts_with("http://127.0.0.1:") && !argv.contains("tok-123"), "{argv}");
+    let login = stub.all().into_iter().find(|r| r.query("Action").as_deref() == Some("login")).expect("no login");
+    assert_eq!(login.query("SigninToken").as_deref(), Some("tok-123"));
     assert!(!text(&out.stderr).contains("tok-123"), "the token reached stderr");
+    // The link works once.
+    let again = std::process::Command::new(venv("python"))
+        .args(["-c", "import sys, urllib.request\ntry: urllib.request.urlopen(sys.argv[1], timeout=3)\nexcept urllib.error.HTTPError as e: print(e.code)\nexcept Exception as e: print('closed')"])
+        .arg(argv.trim())
+        .output()
+        .unwrap();
+    assert_ne!(text(&again.stdout).trim(), "", "the link answered a second time");
 
     // A browser that fails is a failure, not "opened".
     let out = home.command(bin()).args(["console", "plain"]).env("BROWSER", "false").output().unwrap();

@@ -179,15 +179,30 @@ fn dotenv_reads_back_in_python_dotenv_and_json_is_the_credential_process_shape()
         "[profile evil]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\nregion = eu-west-1\n",
         CREDENTIALS,
     );
+    // A line break no dotenv reader can hold: an error naming the variable, not a split line.
+    let out = home.stsenv(&["assume", "evil", "--format", "dotenv"]);
+    assert_eq!((out.status.code(), text(&out.stdout)), (Some(1), String::new()));
+    assert!(text(&out.stderr).contains("AWS_SECRET_ACCESS_KEY holds a line break"), "{}", text(&out.stderr));
+    let stub = Server::start(|req| match req.action().as_str() {
+        "GetCallerIdentity" => sts_identity("arn:aws:iam::123456789012:user/alice"),
+        action => {
+            let one_line = HOSTILE.replace('\n', " ");
+            sts_credentials(action, "ASIA'$(touch pwned)", &one_line, &format!("tok{one_line}"), "2099-01-01T00:00:00Z")
+        }
+    });
+    let mut home = home;
+    home.endpoint = stub.url.clone();
     let out = home.stsenv(&["assume", "evil", "--format", "dotenv"]);
     let file = home.path().join("creds.env");
     std::fs::write(&file, &out.stdout).unwrap();
-    let read = "import json, sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1], interpolate=False)))";
+    // python-dotenv's default mode (interpolate=True) reads back every byte.
+    let read = "import json, sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))";
     let out = home.command(venv("python")).args(["-c", read]).arg(&file).output().unwrap();
     let values: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out.stderr)));
-    assert_eq!(values["AWS_SECRET_ACCESS_KEY"], HOSTILE);
-    assert_eq!(values["AWS_SESSION_TOKEN"], format!("tok{HOSTILE}"));
+    let one_line = HOSTILE.replace('\n', " ");
+    assert_eq!(values["AWS_SECRET_ACCESS_KEY"], one_line);
+    assert_eq!(values["AWS_SESSION_TOKEN"], format!("tok{one_line}"));
     assert_eq!(values["AWS_ACCESS_KEY_ID"], "ASIA'$(touch pwned)");
     assert_eq!(values["AWS_REGION"], "eu-west-1");
     assert!(values.get("STSENV_VARS").is_none(), "session bookkeeping in the file: {values}");

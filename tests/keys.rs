@@ -196,3 +196,37 @@ fn rotate_leaves_exactly_one_new_key_that_works_in_the_keyring_or_the_file() {
     assert_eq!(iam_keys(&home, "twokeys").len(), 2);
     assert_eq!(std::fs::read_to_string(home.aws_file("credentials")).unwrap(), text_before);
 }
+
+#[test]
+fn a_key_that_stands_in_several_sections_is_never_half_moved_and_rotation_updates_them_all() {
+    let config = "[profile plain]\nregion = us-east-1\n\n[profile backup]\nregion = us-east-1\n";
+    let home = Home::with(&moto().url, config, "");
+    let (old, secret) = iam_user(&home, "copied", 1).remove(0);
+    let credentials = format!(
+        "[plain]\naws_access_key_id = {old}\naws_secret_access_key = {secret}\n\n[backup]\naws_access_key_id = {old}\naws_secret_access_key = {secret}\n"
+    );
+    std::fs::write(home.aws_file("credentials"), &credentials).unwrap();
+
+    // keys add refuses, naming the other section: it never claims the secret is gone.
+    let out = home.stsenv(&["keys", "add", "plain"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("also stands in [backup]") && stderr.contains("source_profile = plain"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(home.aws_file("credentials")).unwrap(), credentials);
+    assert_eq!(std::fs::read_to_string(home.aws_file("config")).unwrap(), config);
+
+    // keys rotate gives every section the new key before the old one is deleted.
+    let out = home.stsenv(&["keys", "rotate", "plain"]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("profiles backup used the same key"), "{stderr}");
+    let keys = iam_keys(&home, "copied");
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let after = std::fs::read_to_string(home.aws_file("credentials")).unwrap();
+    assert_eq!(after.matches(&format!("aws_access_key_id = {}", keys[0])).count(), 2, "{after}");
+    assert!(!after.contains(&old) && !after.contains(&secret), "{after}");
+    let check =
+        "import boto3\nprint(boto3.session.Session(profile_name='backup').client('sts').get_caller_identity()['Arn'])";
+    let out = home.command(venv("python")).args(["-c", check]).output().unwrap();
+    assert_eq!(text(&out.stdout).trim(), "arn:aws:iam::123456789012:user/copied", "{}", text(&out.stderr));
+}

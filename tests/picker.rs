@@ -111,3 +111,45 @@ fn with_no_terminal_there_is_no_picker() {
     assert!(text(&out.stderr).contains("which profile? stsenv assume"), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "false\n");
 }
+
+#[test]
+fn portal_names_reach_the_terminal_through_the_printable_filter() {
+    let sso = Sso::start();
+    sso.set(|s| {
+        s.accounts = vec![("100000000001".into(), "Evil\x1b]0;owned\x07\x1b[2J\u{9b}31m".into())];
+        s.roles = [("100000000001".to_owned(), vec!["Admin".to_owned()])].into_iter().collect();
+    });
+    let config = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n";
+    let mut home = Home::with(sso.url(), config, "");
+    home.env.push(("AWS_ENDPOINT_URL_SSO".into(), sso.url().into()));
+    write_token(&home, "corp", "valid-corp", 8 * 3600, None);
+    let mut sh = Shell::start(&home, "bash", &[]);
+    sh.init();
+    sh.pty.send_line("stsenv assume").unwrap();
+    sh.pty.exp_string(PROMPT).unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    escape(&mut sh);
+    let drawn = sh.sync();
+    // The picker colours each character: read the text without its SGR sequences.
+    let screen = without_colours(&drawn);
+    assert!(screen.contains("Evil\\u{1b}]0;owned\\u{7}"), "{screen:?}");
+    assert!(!screen.contains("\x1b]0;") && !screen.contains("\x1b[2J") && !screen.contains('\u{9b}'), "{screen:?}");
+}
+
+/// `text` without SGR (colour) sequences, `ESC [ digits/; m`.
+fn without_colours(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\x1b[") {
+        out += &rest[..at];
+        let tail = &rest[at + 2..];
+        let end = tail.find(|c: char| !(c.is_ascii_digit() || c == ';')).unwrap_or(tail.len());
+        if tail[end..].starts_with('m') {
+            rest = &tail[end + 1..];
+        } else {
+            out += "\x1b[";
+            rest = tail;
+        }
+    }
+    out + rest
+}

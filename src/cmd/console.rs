@@ -8,6 +8,9 @@ use crate::error::{Error, Result};
 use crate::plan::Step;
 use crate::signin;
 
+/// How long a started browser may take to ask for the console link.
+const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub fn run(args: &ConsoleArgs) -> Result<()> {
     let common = &args.assume.common;
     // No TARGET: this shell's session, else (at a terminal) the picker.
@@ -51,8 +54,10 @@ pub fn run(args: &ConsoleArgs) -> Result<()> {
     if args.print {
         return super::write_stdout(&format!("{url}\n"));
     }
-    if !crate::browser::open(&url) {
-        return Err(Error::new("no browser to open the console in").hint("set BROWSER, or use --print to get the URL"));
+    // The sign-in token never stands in the browser's command line: a one-time loopback
+    // link hands it over.
+    if !crate::loopback::open_once(&url, BROWSER_WAIT)? {
+        return Err(Error::new("no browser opened the console").hint("set BROWSER, or use --print to get the URL"));
     }
     eprintln!("stsenv: opened the console for {label} ({region})");
     Ok(())

@@ -33,7 +33,7 @@ fn exec(program: &str, args: &[String], changes: &Changes) -> Error {
     let mut child = Command::new(program);
     child.args(args);
     apply(changes, &mut child);
-    exec_failed(program, child.exec())
+    exec_failed(program, crate::secrets::for_child(&mut child).exec())
 }
 
 /// COMMAND, or the user's shell.

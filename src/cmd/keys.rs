@@ -40,6 +40,25 @@ fn add(name: &str, from_stdin: bool) -> Result<()> {
         (false, None) => prompt(name)?,
     };
     check(&creds)?;
+    // The same key in other sections (a copy-paste layout): moving one would leave the secret
+    // in the file while saying it is gone.
+    let text = std::fs::read_to_string(&profiles.credentials_file).unwrap_or_default();
+    let others: Vec<String> = crate::credentials_file::sections_with(&text, "aws_access_key_id", &creds.access_key_id)
+        .into_iter()
+        .filter(|s| s != name)
+        .collect();
+    if !others.is_empty() {
+        let list = others.iter().map(|s| format!("[{s}]")).collect::<Vec<_>>().join(" ");
+        return Err(Error::new(format!(
+            "key {} also stands in {list} of {}: moving it for this profile alone would leave it there in plaintext",
+            creds.access_key_id,
+            profiles.credentials_file.display()
+        ))
+        .profile(name)
+        .hint(format!(
+            "keep one copy: in ~/.aws/config give those profiles `source_profile = {name}` (or remove them), delete their key lines, then run this again"
+        )));
+    }
     let cache = crate::cache::Cache::open()?;
     let command = super::credential_process::command_line(["--".to_owned(), name.to_owned()])?;
     keyring::store(name, &creds)?;
@@ -172,6 +191,29 @@ fn rotate(name: &str, token_code: Option<&str>) -> Result<()> {
     };
     store_keys(&profiles, name, &new).map_err(undo)?;
     prove(&sts, &new).map_err(undo)?;
+    // Every other profile that held the old key gets the new one before the old one goes.
+    let sharing = sharing_key(&profiles, name, &old.access_key_id);
+    let mut stuck = Vec::new();
+    for other in &sharing {
+        if let Err(e) = store_keys(&profiles, other, &new) {
+            stuck.push(format!("{} ({e})", q(other)));
+        }
+    }
+    if !stuck.is_empty() {
+        return Err(Error::new(format!(
+            "the new key {} works, but these profiles still hold the old one: {}",
+            new.access_key_id,
+            stuck.join(", ")
+        ))
+        .profile(name)
+        .hint(format!(
+            "the old key {} is not deleted; update them (`stsenv keys add PROFILE --from-stdin`), then delete it with `aws iam delete-access-key --user-name {user} --access-key-id {}`",
+            old.access_key_id, old.access_key_id
+        )));
+    }
+    if !sharing.is_empty() {
+        eprintln!("stsenv: profiles {} used the same key and now use the new one", sharing.join(" "));
+    }
     iam.delete(&caller, &user, &old.access_key_id).map_err(|e| {
         e.profile(name).hint(format!(
             "the new key {} is stored and works; delete the old one {} (`aws iam delete-access-key --user-name {user} --access-key-id {}`)",
@@ -185,6 +227,20 @@ fn rotate(name: &str, token_code: Option<&str>) -> Result<()> {
         old.access_key_id
     );
     Ok(())
+}
+
+/// The other profiles whose keys are `key_id`: in the credentials file, or in a store.
+fn sharing_key(profiles: &Profiles, name: &str, key_id: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(&profiles.credentials_file).unwrap_or_default();
+    let mut names = crate::credentials_file::sections_with(&text, "aws_access_key_id", key_id);
+    for other in profiles.names() {
+        if profiles.get(other).and_then(keyring::marked).as_deref() == Some(key_id) && !names.iter().any(|n| n == other)
+        {
+            names.push(other.to_owned());
+        }
+    }
+    names.retain(|n| n != name);
+    names
 }
 
 /// GetCallerIdentity signed by the new key, retried while IAM makes it known (seconds).

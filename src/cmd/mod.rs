@@ -29,6 +29,7 @@ use crate::vars;
 use std::io::{IsTerminal, Write};
 
 pub fn run(cli: Cli) -> Result<()> {
+    crate::secrets::no_core_dumps();
     match cli.command {
         Command::Assume(args) => assume::run(&args),
         Command::Session(args) => session::run(&args),
@@ -175,6 +176,7 @@ fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> vars::Ch
 }
 
 fn print(shell: Shell, changes: &vars::Changes) -> Result<()> {
+    render::check(shell, changes)?;
     write_stdout(&render::render(shell, changes))
 }
 

@@ -77,7 +77,8 @@ pub fn run(args: &ExecArgs) -> Result<()> {
     let server = Server::new(token, margin, first.creds, Box::new(renew));
     std::thread::spawn(move || server.serve(listener));
 
-    let mut running = child.spawn().map_err(|e| super::exec::exec_failed(&program, e))?;
+    let mut running =
+        crate::secrets::for_child(&mut child).spawn().map_err(|e| super::exec::exec_failed(&program, e))?;
     CHILD.store(running.id() as i32, Ordering::SeqCst);
     forward_signals();
     let status = running.wait()?;

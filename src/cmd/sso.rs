@@ -4,7 +4,7 @@
 use crate::cli::{PopulateArgs, SsoAction};
 use crate::error::{Error, Result, q};
 use crate::populate::{self, Options};
-use crate::profile::{self, Profiles};
+use crate::profile::{self, Profiles, Setting};
 use crate::source::Fetch;
 use crate::source::sso::{self, SsoSession, portal::Portal};
 use std::cell::RefCell;
@@ -44,12 +44,15 @@ fn populate(args: &PopulateArgs) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
 
+    let credentials = std::fs::read_to_string(&profiles.credentials_file).unwrap_or_default();
+    let credentials = crate::credentials_file::profile_names(&credentials, false);
     let options = Options {
         session: &name,
         template: &args.template,
         region: region.as_deref(),
         extra: &extra,
         prune: args.prune,
+        credentials: &credentials,
     };
     let file = &profiles.config_file;
     if args.dry_run {
@@ -75,6 +78,9 @@ fn populate(args: &PopulateArgs) -> Result<()> {
 
 fn report(outcome: &populate::Outcome, session: &str, verb: &str) {
     let list = |names: &[String]| names.join(" ");
+    for line in &outcome.rejected {
+        eprintln!("stsenv: {line}");
+    }
     if !outcome.added.is_empty() {
         eprintln!("stsenv: {} new profiles {verb} added: {}", outcome.added.len(), list(&outcome.added));
     }
@@ -92,6 +98,12 @@ fn report(outcome: &populate::Outcome, session: &str, verb: &str) {
         eprintln!(
             "stsenv: not written, a profile of that name is yours (outside the {session} block): {}",
             list(&outcome.skipped)
+        );
+    }
+    if !outcome.in_credentials.is_empty() {
+        eprintln!(
+            "stsenv: not written, ~/.aws/credentials has a profile of that name (an IAM user's): {}",
+            list(&outcome.in_credentials)
         );
     }
 }
@@ -120,22 +132,22 @@ fn session(profiles: &Profiles, args: &PopulateArgs) -> Result<SsoSession> {
     Ok(session)
 }
 
-/// Settings as `key = value` pairs, in order.
-type Settings = Vec<(String, String)>;
-
-/// The region and the settings copied into every profile.
-fn settings(profiles: &Profiles, args: &PopulateArgs, session: &SsoSession) -> Result<(Option<String>, Settings)> {
+/// The region and the settings copied into every profile (from `--copy-from`, in file order,
+/// nested blocks kept; never a credential key, at any depth).
+fn settings(profiles: &Profiles, args: &PopulateArgs, session: &SsoSession) -> Result<(Option<String>, Vec<Setting>)> {
     let mut extra = Vec::new();
     let mut copied_region = None;
     if let Some(name) = &args.copy_from {
-        let p = profiles.get(name).ok_or_else(|| profile::unknown(profiles, name))?;
-        for key in profiles.keys_in_config(name) {
-            // Raw, so that an empty setting (`cli_pager =`) is copied too.
-            let Some(v) = p.get(&key).map(str::trim) else { continue };
-            match key.as_ref() {
-                "region" => copied_region = Some(v.to_owned()),
-                k if profile::CREDENTIAL_KEYS.contains(&k) => {}
-                k => extra.push((k.to_owned(), v.to_owned())),
+        profiles.get(name).ok_or_else(|| profile::unknown(profiles, name))?;
+        let credential = |k: &str| profile::CREDENTIAL_KEYS.contains(&k);
+        for mut setting in profiles.settings_in_config(name) {
+            match setting.key.as_str() {
+                "region" => copied_region = Some(setting.value),
+                k if credential(k) => {}
+                _ => {
+                    setting.nested.retain(|(k, _)| !credential(k));
+                    extra.push(setting);
+                }
             }
         }
     }

@@ -65,7 +65,7 @@ pub(super) fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> 
     // over its own role_arn (the chain stops there).
     let is_source = seen.len() > 1;
     let Some(role_arn) = value(p, "role_arn").filter(|_| !(is_source && source::keys::present(p))) else {
-        return Ok((source::of_profile(profiles, name, p)?, Vec::new()));
+        return Ok((source::of_profile(profiles, name, p, is_source)?, Vec::new()));
     };
     check_role_arn(role_arn).map_err(|e| e.profile(name).at(profiles.locate(name, Some("role_arn"))))?;
     if let Some(token_file) = value(p, "web_identity_token_file") {
@@ -90,8 +90,19 @@ pub(super) fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> 
                 .at(profiles.locate(name, Some("credential_source")))
                 .hint("keep one of them"));
         }
-        // A profile may hold its own keys and name itself as source, as the AWS CLI allows.
-        (Some(src), _) if src == name => (source::keys::resolve(profiles, name)?, Vec::new()),
+        // A profile may hold its own keys and name itself as source, as the AWS CLI allows;
+        // without keys that is a loop like any other.
+        (Some(src), _) if src == name && source::keys::present(p) => {
+            (source::keys::resolve(profiles, name)?, Vec::new())
+        }
+        (Some(src), _) if src == name => {
+            return Err(Error::new(format!(
+                "source_profile cycle: {name} -> {name} (it names itself and has no keys)"
+            ))
+            .profile(&seen[0])
+            .at(profiles.locate(name, Some("source_profile")))
+            .hint("make the chain end in a profile with aws_access_key_id"));
+        }
         (Some(src), _) => {
             if profiles.get(src).is_none() {
                 return Err(Error::new(format!("its source_profile {} does not exist", q(src)))

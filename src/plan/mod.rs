@@ -296,7 +296,16 @@ pub fn session(profiles: &Profiles, req: &Request) -> Result<Plan> {
 /// with session credentials at 1 hour, so longer durations keep the direct MFA call.
 fn use_mfa_session(source: &Source, steps: &mut Vec<Step>, notes: &mut Vec<String>) {
     let Some(Step::AssumeRole(first)) = steps.first_mut() else { return };
-    if first.mfa.is_none() || !source.long_term() {
+    if first.mfa.is_none() {
+        return;
+    }
+    if !source.long_term() {
+        if matches!(source, Source::Keys { .. } | Source::Environment { .. }) {
+            notes.push(
+                "the source keys are temporary (they carry a session token), and STS gives no MFA session for those: the MFA code goes with AssumeRole"
+                    .to_owned(),
+            );
+        }
         return;
     }
     let wanted = first.duration.unwrap_or(CHAINED_MAX);

@@ -24,7 +24,9 @@ pub fn resolve(name: &str) -> Result<Source> {
         creds: Credentials {
             access_key_id: id,
             secret_access_key: secret,
-            session_token: var("AWS_SESSION_TOKEN"),
+            // Older tools and CI systems still export the token as AWS_SECURITY_TOKEN, and
+            // botocore reads it there when AWS_SESSION_TOKEN is unset.
+            session_token: var("AWS_SESSION_TOKEN").or_else(|| var("AWS_SECURITY_TOKEN")),
             expires_at: None,
         },
     })

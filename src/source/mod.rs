@@ -112,9 +112,19 @@ impl Source {
 
 /// The table of base sources: the credentials of a profile without role_arn (or a source
 /// whose keys win), by the keys it has. A new kind of source is a file here and a row here.
-pub fn of_profile(profiles: &Profiles, name: &str, p: &aws_config::profile::Profile) -> Result<Source> {
-    // Keys first (in the keyring, the profile's credential_process is stsenv itself).
-    if keys::present(p) {
+///
+/// Static keys come first in a profile reached as another's `source_profile` (all SDKs), but
+/// last in the target itself: there SSO, `login_session` and `credential_process` win, as the
+/// Rust SDK resolves a base profile (botocore agrees for keys in `~/.aws/config`; for keys in
+/// `~/.aws/credentials` it takes the keys: see the README's deliberate differences).
+pub fn of_profile(
+    profiles: &Profiles,
+    name: &str,
+    p: &aws_config::profile::Profile,
+    as_source: bool,
+) -> Result<Source> {
+    // In the keyring, the profile's credential_process is stsenv itself: the keys, always.
+    if keyring::marked(p).is_some() || (as_source && keys::present(p)) {
         return keys::resolve(profiles, name);
     }
     if let Some(role) = sso::resolve(profiles, name)? {
@@ -128,6 +138,9 @@ pub fn of_profile(profiles: &Profiles, name: &str, p: &aws_config::profile::Prof
     if let Some(command) = value(p, "credential_process") {
         return process::Process::new(name, command).map(Source::Process);
     }
+    if keys::present(p) {
+        return keys::resolve(profiles, name);
+    }
     if value(p, "web_identity_token_file").is_some() {
         return Err(Error::new("it has web_identity_token_file but no role_arn")
             .profile(name)
@@ -139,18 +152,17 @@ pub fn of_profile(profiles: &Profiles, name: &str, p: &aws_config::profile::Prof
 
 /// `credential_source`: the other row of the table.
 pub fn of_credential_source(profiles: &Profiles, name: &str, cs: &str) -> Result<Source> {
-    // The exported keys only, as botocore and the Rust SDK read it (never a web identity).
-    if cs.eq_ignore_ascii_case("Environment") {
-        return environment::resolve(name);
-    }
-    let kind = match cs {
-        "Ec2InstanceMetadata" => metadata::Metadata::Ec2Instance,
-        "EcsContainer" => metadata::Metadata::Container,
+    // Any case, as the Rust SDK reads the three values.
+    let kind = match cs.to_ascii_lowercase().as_str() {
+        // The exported keys only, as botocore and the Rust SDK read it (never a web identity).
+        "environment" => return environment::resolve(name),
+        "ec2instancemetadata" => metadata::Metadata::Ec2Instance,
+        "ecscontainer" => metadata::Metadata::Container,
         _ => {
             return Err(Error::new(format!("credential_source = {cs} is not one the AWS SDKs know"))
                 .profile(name)
                 .at(profiles.locate(name, Some("credential_source")))
-                .hint("use Environment, Ec2InstanceMetadata or EcsContainer (case matters), or source_profile"));
+                .hint("use Environment, Ec2InstanceMetadata or EcsContainer (in any case), or source_profile"));
         }
     };
     Ok(Source::Metadata { profile: name.to_owned(), kind })

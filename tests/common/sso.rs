@@ -233,14 +233,16 @@ fn answer(state: &mut State, req: &Request) -> Reply {
             }
             let start: usize = req.query("next_token").and_then(|t| t.parse().ok()).unwrap_or(0);
             let (items, key): (Vec<String>, &str) = if path == "/assignment/accounts" {
+                // JSON-escaped, so that hostile names arrive exactly as given.
                 let items = state.accounts.iter().map(|(id, name)| {
-                    format!("{{\"accountId\":\"{id}\",\"accountName\":\"{name}\",\"emailAddress\":\"aws+{id}@example.com\"}}")
+                    serde_json::json!({"accountId": id, "accountName": name, "emailAddress": format!("aws+{id}@example.com")})
+                        .to_string()
                 });
                 (items.collect(), "accountList")
             } else {
                 let account = req.query("account_id").unwrap_or_default();
                 let roles = state.roles.get(&account).cloned().unwrap_or_default();
-                let items = roles.iter().map(|r| format!("{{\"roleName\":\"{r}\",\"accountId\":\"{account}\"}}"));
+                let items = roles.iter().map(|r| serde_json::json!({"roleName": r, "accountId": account}).to_string());
                 (items.collect(), "roleList")
             };
             // Small pages, so every listing is paginated.

@@ -8,9 +8,8 @@ use super::login::{sdk_error, tell};
 use super::token::{Token, format_time};
 use crate::creds::now;
 use crate::error::{Error, Result};
+use crate::loopback::random_text;
 use sha2::{Digest, Sha256};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 const CALLBACK: &str = "/oauth/callback";
@@ -39,11 +38,8 @@ pub fn sign_in(session: &SsoSession, client: &aws_sdk_ssooidc::Client, no_browse
     let (client_id, client_secret) =
         (reg.client_id().unwrap_or_default().to_owned(), reg.client_secret().unwrap_or_default().to_owned());
 
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| {
-        Error::new(format!("cannot listen on 127.0.0.1 for the sign-in's redirect: {e}"))
-            .hint("sign in with --use-device-code instead")
-    })?;
-    let redirect = format!("http://127.0.0.1:{}{CALLBACK}", listener.local_addr()?.port());
+    let server = crate::loopback::Server::bind().map_err(|e| e.hint("sign in with --use-device-code instead"))?;
+    let redirect = server.url(CALLBACK);
     let verifier = random_text(64)?;
     let state = random_text(32)?;
     let challenge = base64url(&Sha256::digest(verifier.as_bytes()));
@@ -54,12 +50,17 @@ pub fn sign_in(session: &SsoSession, client: &aws_sdk_ssooidc::Client, no_browse
         encode(&redirect),
         encode(&scopes.join(" "))
     );
+    // The browser gets a one-time loopback link, never `state` or the challenge in its
+    // command line; the link sends it on to the sign-in page.
+    let launch = crate::loopback::random_path()?;
+    let link = server.url(&launch);
+    // The terminal (the user's alone) shows the page itself, to open by hand if need be.
     tell(&format!("stsenv: sign in to {} ({}) in the browser:\n  {url}\n", session.label(), session.start_url));
-    if no_browser || !crate::browser::open(&url) {
+    if no_browser || !crate::browser::open(&link) {
         tell("stsenv: open that URL in a browser on this machine, or sign in with --use-device-code\n");
     }
 
-    let code = wait_for_code(&listener, &state)?;
+    let code = wait_for_code(&server, &launch, &url, &state)?;
     let call = client
         .create_token()
         .grant_type("authorization_code")
@@ -102,81 +103,45 @@ fn oidc_base(session: &SsoSession) -> String {
     url.trim_end_matches('/').to_owned()
 }
 
-/// Serves the loopback redirect until it brings the code (or an error) for our `state`.
-/// Other requests (a favicon) get 404 and the wait goes on.
-fn wait_for_code(listener: &TcpListener, state: &str) -> Result<String> {
-    listener.set_nonblocking(true)?;
+/// Serves the one-time link (to the sign-in page) and the redirect until the redirect brings
+/// the code (or an error) for our `state`. Anything else (a favicon, another `state`) is
+/// answered and the wait goes on; a hostile `error` without our `state` is not believed.
+fn wait_for_code(server: &crate::loopback::Server, launch: &str, url: &str, state: &str) -> Result<String> {
+    use crate::loopback::Reply;
     let deadline = Instant::now() + timeout();
-    while Instant::now() < deadline {
-        let mut stream = match listener.accept() {
-            Ok((stream, _)) => stream,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
-            }
-            Err(e) => return Err(Error::new(format!("the sign-in's redirect failed: {e}"))),
-        };
-        let Some(target) = request_target(&mut stream) else { continue };
+    let mut used = false;
+    let outcome = server.serve(deadline, |target| {
+        if target == launch {
+            let (reply, _) = crate::loopback::one_shot(target, launch, url, &mut used);
+            return (reply, None);
+        }
         let Some(query) = target.strip_prefix(CALLBACK).and_then(|rest| rest.strip_prefix('?')) else {
-            answer(&mut stream, "404 Not Found", "Not found.");
-            continue;
+            return (Reply::Page("404 Not Found", "Not found.".into()), None);
         };
         let param =
             |name: &str| form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
-        if let Some(error) = param("error") {
-            answer(&mut stream, "200 OK", "The sign-in failed; see the terminal.");
-            let detail = param("error_description").map_or(String::new(), |d| format!(": {d}"));
-            return Err(Error::new(format!("the sign-in was refused in the browser ({error}{detail})"))
-                .hint("run `stsenv login` again to retry"));
-        }
         if param("state").as_deref() != Some(state) {
-            answer(&mut stream, "400 Bad Request", "This sign-in is not the one stsenv started.");
-            continue;
+            return (Reply::Page("400 Bad Request", "This sign-in is not the one stsenv started.".into()), None);
         }
-        let Some(code) = param("code") else {
-            answer(&mut stream, "400 Bad Request", "No authorization code.");
-            continue;
-        };
-        answer(&mut stream, "200 OK", "Signed in: stsenv has the credentials. You can close this tab.");
-        return Ok(code);
-    }
-    Err(Error::new(format!("the browser sign-in was not completed in {}s", timeout().as_secs()))
-        .hint("run `stsenv login` again, or sign in with --use-device-code"))
-}
-
-/// The request line's target of one HTTP request (bounded, with a short timeout).
-fn request_target(stream: &mut TcpStream) -> Option<String> {
-    stream.set_nonblocking(false).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while head.len() < 8192 && !head.ends_with(b"\r\n\r\n") {
-        if stream.read(&mut byte).ok()? == 0 {
-            break;
+        if let Some(error) = param("error") {
+            let detail = param("error_description").map_or(String::new(), |d| format!(": {d}"));
+            // Error's display escapes what the page sent (no terminal sequences get through).
+            let refused = Error::new(format!("the sign-in was refused in the browser ({error}{detail})"))
+                .hint("run `stsenv login` again to retry");
+            return (Reply::Page("200 OK", "The sign-in failed; see the terminal.".into()), Some(Err(refused)));
         }
-        head.push(byte[0]);
-    }
-    let line = String::from_utf8_lossy(&head).lines().next()?.to_owned();
-    let mut words = line.split(' ');
-    (words.next()? == "GET").then(|| words.next().map(str::to_owned))?
-}
-
-fn answer(stream: &mut TcpStream, status: &str, text: &str) {
-    let body = format!("<!doctype html><title>stsenv</title><p>{text}</p>\n");
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-}
-
-/// `len` characters of the PKCE verifier alphabet (RFC 7636: A-Z a-z 0-9 - . _ ~).
-fn random_text(len: usize) -> Result<String> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-    let mut bytes = vec![0u8; len];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-    // 256 is 3 × 66 + 58: the small bias is irrelevant for a one-time secret of 64 characters.
-    Ok(bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
+        match param("code") {
+            Some(code) => (
+                Reply::Page("200 OK", "Signed in: stsenv has the credentials. You can close this tab.".into()),
+                Some(Ok(code)),
+            ),
+            None => (Reply::Page("400 Bad Request", "No authorization code.".into()), None),
+        }
+    });
+    outcome.unwrap_or_else(|| {
+        Err(Error::new(format!("the browser sign-in was not completed in {}s", timeout().as_secs()))
+            .hint("run `stsenv login` again, or sign in with --use-device-code"))
+    })
 }
 
 fn base64url(bytes: &[u8]) -> String {
