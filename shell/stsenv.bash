@@ -69,11 +69,11 @@ __stsenv_time_left() {
     fi
 }
 
-# Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
+# Whole minutes left (floor), the one rounding of the prompt, the warning and `stsenv status`.
 __stsenv_prompt() {
     local __stsenv_name=${STSENV_PROFILE-}
     [[ $__stsenv_name == arn:* ]] && __stsenv_name=${__stsenv_name##*/}
-    __stsenv_minutes=$(((__stsenv_left + 59) / 60))
+    __stsenv_minutes=$((__stsenv_left / 60))
     if ((__stsenv_minutes >= 60)); then
         printf -v STSENV_PROMPT '%s %dh%02dm' "$__stsenv_name" $((__stsenv_minutes / 60)) $((__stsenv_minutes % 60))
     else
@@ -137,13 +137,26 @@ __stsenv_hook() {
     return "$__stsenv_status"
 }
 
-# Run first, so the user's own PROMPT_COMMAND still sees the command's $?. Once only.
+# Run before the user's own PROMPT_COMMAND (a prompt like starship's then shows this prompt's
+# STSENV_PROMPT), but after direnv's hook, which changes the session on `cd`: right after
+# `_direnv_hook` when it is already there, first otherwise (a direnv hook loaded later puts
+# itself first). Once only.
 if [[ ${PROMPT_COMMAND[*]-} != *__stsenv_hook* ]]; then
     if [[ -n ${PROMPT_COMMAND[1]+x} ]] && ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)); then
         # bash >= 5.1 runs every element of an array PROMPT_COMMAND; before, only the first.
-        PROMPT_COMMAND=(__stsenv_hook "${PROMPT_COMMAND[@]}")
-    else
+        __stsenv_commands=()
+        for __stsenv_command in "${PROMPT_COMMAND[@]}"; do
+            __stsenv_commands+=("$__stsenv_command")
+            [[ $__stsenv_command == _direnv_hook ]] && __stsenv_commands+=(__stsenv_hook)
+        done
+        [[ ${__stsenv_commands[*]} == *__stsenv_hook* ]] || __stsenv_commands=(__stsenv_hook "${PROMPT_COMMAND[@]}")
+        PROMPT_COMMAND=("${__stsenv_commands[@]}")
+        unset __stsenv_commands __stsenv_command
+    elif [[ ";${PROMPT_COMMAND-};" == *";_direnv_hook;"* ]]; then
         # shellcheck disable=SC2178,SC2128 # the string form, which also covers a 1-element array
+        PROMPT_COMMAND="${PROMPT_COMMAND/_direnv_hook/_direnv_hook;__stsenv_hook}"
+    else
+        # shellcheck disable=SC2178,SC2128
         PROMPT_COMMAND="__stsenv_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
     fi
 fi

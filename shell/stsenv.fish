@@ -50,10 +50,10 @@ function __stsenv_eval
     string join \n -- $out | source
 end
 
-# Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
+# Whole minutes left (floor), the one rounding of the prompt, the warning and `stsenv status`.
 function __stsenv_prompt --argument-names left
     set -l name (string replace -r '^arn:.*/' '' -- "$STSENV_PROFILE")
-    set -g __stsenv_minutes (math --scale=0 "($left + 59) / 60")
+    set -g __stsenv_minutes (math --scale=0 "floor($left / 60)")
     if test $__stsenv_minutes -ge 60
         set -gx STSENV_PROMPT (printf '%s %dh%02dm' "$name" (math --scale=0 "$__stsenv_minutes / 60") (math "$__stsenv_minutes % 60"))
     else

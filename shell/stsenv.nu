@@ -22,10 +22,12 @@ def --env --wrapped stsenv [...args: string] {
         # After expiry `stsenv renew` still knows what was asked.
         let request = ($env.STSENV_REQUEST? | default ($env.__STSENV_REQUEST? | default ""))
         let result = (with-env {STSENV_SHELL: nu, STSENV_REQUEST: $request} { ^stsenv ...$args | complete })
-        if ($result.stderr | is-not-empty) { print --stderr --no-newline $result.stderr }
         if $result.exit_code != 0 {
-            error make --unspanned {msg: $"stsenv ($verb) failed"}
+            # One error block: stsenv's own lines are its message.
+            let said = ($result.stderr | str trim)
+            error make --unspanned {msg: (if ($said | is-empty) { $"stsenv ($verb) failed" } else { $said })}
         }
+        if ($result.stderr | is-not-empty) { print --stderr --no-newline $result.stderr }
         __stsenv_apply ($result.stdout | from json)
     } else {
         ^stsenv ...$args
@@ -39,10 +41,10 @@ def --env __stsenv_apply [changes: record] {
     load-env $changes.set
 }
 
-# Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
+# Whole minutes left (floor), the one rounding of the prompt, the warning and `stsenv status`.
 def --env __stsenv_prompt [left: int] {
     let name = ($env.STSENV_PROFILE? | default "" | str replace --regex '^arn:.*/' '')
-    let minutes = (($left + 59) // 60)
+    let minutes = ($left // 60)
     $env.__STSENV_MINUTES = $minutes
     $env.STSENV_PROMPT = if $minutes >= 60 {
         $"($name) ($minutes // 60)h($minutes mod 60 | fill --alignment right --character '0' --width 2)m"

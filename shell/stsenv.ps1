@@ -43,8 +43,8 @@ function global:stsenv {
 function global:__stsenv_set_prompt([long]$left) {
     $name = [string]$env:STSENV_PROFILE
     if ($name.StartsWith('arn:')) { $name = $name.Substring($name.LastIndexOf('/') + 1) }
-    # Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
-    $minutes = [long][math]::Ceiling($left / 60)
+    # Whole minutes left (floor), the one rounding of the prompt, the warning and `stsenv status`.
+    $minutes = [long][math]::Floor($left / 60)
     if ($minutes -ge 60) {
         $env:STSENV_PROMPT = '{0} {1}h{2:d2}m' -f $name, [math]::Floor($minutes / 60), ($minutes % 60)
     } else {
@@ -92,7 +92,7 @@ function global:__stsenv_hook {
     }
     if ($left -gt 0) {
         __stsenv_set_prompt $left
-        [Console]::Error.WriteLine("stsenv: $profileName expires in $([math]::Ceiling($left / 60)) min; renew: stsenv renew")
+        [Console]::Error.WriteLine("stsenv: $profileName expires in $([math]::Floor($left / 60)) min; renew: stsenv renew")
         return
     }
     $global:__stsenv_request = $env:STSENV_REQUEST

@@ -42,10 +42,10 @@ __stsenv_eval() {
     eval "$__stsenv_out"
 }
 
-# Minutes rounded up, one rounding for the prompt and the warning: "59m", "1h00m".
+# Whole minutes left (floor), the one rounding of the prompt, the warning and `stsenv status`.
 __stsenv_prompt() {
     local name=${STSENV_PROFILE-}
-    typeset -g __stsenv_minutes=$(( ($1 + 59) / 60 ))
+    typeset -g __stsenv_minutes=$(( $1 / 60 ))
     [[ $name == arn:* ]] && name=${name##*/}
     if (( __stsenv_minutes >= 60 )); then
         printf -v STSENV_PROMPT '%s %dh%02dm' "$name" $(( __stsenv_minutes / 60 )) $(( __stsenv_minutes % 60 ))

@@ -26,6 +26,8 @@ pub struct Put<'a> {
     pub profile: &'a str,
     pub what: &'a str,
     pub duration: Option<u32>,
+    /// Who the chain began with (an access key id, an SSO role…): `Source::identity`.
+    pub source: &'a str,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -38,6 +40,10 @@ pub struct Entry {
     /// The duration asked of STS, when the step chose one (older entries have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<u32>,
+    /// Who the chain began with (older entries have none): tells apart the entries of an old
+    /// and a new access key, and lets a key rotation drop the old one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     pub creds: Credentials,
 }
 
@@ -132,6 +138,7 @@ impl Cache {
             profile: step.profile.to_owned(),
             what: step.what.to_owned(),
             duration: step.duration,
+            source: Some(step.source.to_owned()),
             creds: creds.clone(),
         };
         let json = serde_json::to_vec(&entry).map_err(|e| Error::new(e.to_string()))?;
@@ -174,6 +181,10 @@ impl Cache {
                 }
                 continue;
             }
+            // The picker's history of what was assumed is no credential: kept.
+            if path.file_name().is_some_and(|n| n == "history") {
+                continue;
+            }
             let entry = if is_json { read_entry(path) } else { None };
             let matches = match profile {
                 None => true,
@@ -196,6 +207,13 @@ impl Cache {
             }
         }
         Ok(removed)
+    }
+
+    /// Removes every entry whose chain began with `source` (an access key that is gone).
+    pub fn forget_source(&self, source: &str) -> usize {
+        let gone: Vec<PathBuf> =
+            self.entries().into_iter().filter(|(_, e)| e.source.as_deref() == Some(source)).map(|(p, _)| p).collect();
+        gone.iter().filter(|p| fs::remove_file(p).is_ok()).count()
     }
 
     /// Seconds of life below which entries are not reused.
@@ -307,16 +325,16 @@ pub fn lock_file(path: &Path) -> Result<File> {
         .map_err(|e| Error::new(format!("cannot open lock {}: {e}", path.display())))?;
     let limit = std::env::var("STSENV_LOCK_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(120.0);
     let deadline = Instant::now() + Duration::from_secs_f64(limit);
-    let mut told = false;
+    // One line per process, however many locks it waits for in turn.
+    static TOLD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(file),
             Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                if !told {
+                if !TOLD.swap(true, std::sync::atomic::Ordering::SeqCst) {
                     eprintln!(
                         "stsenv: waiting for another stsenv using the same credentials (it may be asking for an MFA code or a sign-in in another terminal)"
                     );
-                    told = true;
                 }
                 std::thread::sleep(Duration::from_millis(25));
             }

@@ -8,7 +8,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug)]
 pub struct Error {
-    profile: Option<String>,
+    /// What the error is about: `("profile", NAME)`, or another kind of target.
+    profile: Option<Box<(&'static str, String)>>,
     cause: String,
     location: Option<(PathBuf, usize)>,
     hint: Option<String>,
@@ -22,8 +23,14 @@ impl Error {
     }
 
     /// Names the profile the error is about, unless a deeper step already did.
-    pub fn profile(mut self, profile: &str) -> Self {
-        self.profile.get_or_insert_with(|| profile.to_owned());
+    pub fn profile(self, profile: &str) -> Self {
+        self.about("profile", profile)
+    }
+
+    /// Names what the error is about when it is not a profile (`SSO role`), unless a deeper
+    /// step already did.
+    pub fn about(mut self, kind: &'static str, name: &str) -> Self {
+        self.profile.get_or_insert_with(|| Box::new((kind, name.to_owned())));
         self
     }
 
@@ -72,10 +79,21 @@ pub fn printable(value: &str) -> String {
     value.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
+/// A list for a message: every name when there are few, else the first few and a count —
+/// never a whole config's worth on one line.
+pub fn few<S: AsRef<str>>(names: &[S], separator: &str) -> String {
+    const SHOWN: usize = 6;
+    let shown: Vec<&str> =
+        names.iter().take(if names.len() > SHOWN + 2 { SHOWN } else { names.len() }).map(AsRef::as_ref).collect();
+    let more = names.len() - shown.len();
+    let list = shown.join(separator);
+    if more == 0 { list } else { format!("{list}{separator}… ({more} more)") }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(profile) = &self.profile {
-            write!(f, "profile {}: ", q(profile))?;
+        if let Some((kind, name)) = self.profile.as_deref() {
+            write!(f, "{kind} {}: ", q(name))?;
         }
         f.write_str(&one_line(&self.cause))?;
         if let Some((path, line)) = &self.location {

@@ -38,13 +38,13 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
     };
     let Some(last) = keys.len().checked_sub(1) else {
         // No STS step: the source's own credentials (temporary keys in a profile, SSO).
-        let creds = plan.source.credentials(&fetch).map_err(|e| e.profile(&plan.label))?;
+        let creds = plan.source.credentials(&fetch).map_err(|e| plan.blame(e))?;
         let cache_key = plan.source.cache_key().filter(|_| opts.cache != Mode::Off);
         let cache_file = cache_key.as_ref().map(|k| cache.path(k));
         if creds.session_token.is_none() {
             // Long-term keys from a credential_process: export a session, never the keys.
             let sts = Sts::new(plan.region.as_deref(), &plan.endpoint)?;
-            let session = sts.session_token(&creds, SESSION_FOR_LONG_TERM, None).map_err(|e| e.profile(&plan.label))?;
+            let session = sts.session_token(&creds, SESSION_FOR_LONG_TERM, None).map_err(|e| plan.blame(e))?;
             return Ok(Obtained { creds: session, cache_file: None, cache_key: None });
         }
         return Ok(Obtained { creds, cache_file, cache_key });
@@ -76,7 +76,7 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
         // the final step is a hit anyway.
         None => {
             let keep = Fetch { mode: if opts.cache == Mode::Refresh { Mode::Use } else { opts.cache }, ..fetch };
-            plan.source.credentials(&keep).map_err(|e| e.profile(&plan.label))?
+            plan.source.credentials(&keep).map_err(|e| plan.blame(e))?
         }
     };
 
@@ -92,15 +92,18 @@ pub fn obtain(plan: &Plan, opts: &Options, cache: &Cache) -> Result<Obtained> {
             creds = found;
             continue;
         }
-        let (next, owner, what) =
-            run_step(plan, i == last, step, &creds, opts, &mut sts).map_err(|e| e.profile(&plan.label))?;
+        let (next, owner, what) = run_step(plan, i == last, step, &creds, opts, &mut sts).map_err(|e| plan.blame(e))?;
         creds = next;
         let duration = match step {
             Step::SessionToken { duration, .. } => Some(*duration),
             Step::AssumeRole(a) => a.duration.or(Some(3600)), // STS's default
         };
         if opts.cache != Mode::Off
-            && let Err(e) = cache.put(&keys[i], Put { profile: &owner, what: &what, duration }, &creds)
+            && let Err(e) = cache.put(
+                &keys[i],
+                Put { profile: &owner, what: &what, duration, source: &plan.source.identity() },
+                &creds,
+            )
         {
             eprintln!("stsenv: warning: {e}");
         }
@@ -178,8 +181,20 @@ fn denied_as_role(err: Error, name: &str, account: &str, guess: &NotAProfile) ->
 }
 
 /// Per step, the seconds its cached credentials have left (for `--dry-run`).
-pub fn cached(plan: &Plan, cache: &Cache) -> Vec<Option<i64>> {
-    keys(plan).iter().map(|k| cache.fresh(k).and_then(|c| c.seconds_left())).collect()
+pub fn cached(plan: &Plan, cache: &Cache) -> Cached {
+    let left = |key: &str| cache.fresh(key).and_then(|c| c.seconds_left());
+    Cached {
+        source: plan.source.cache_key().map(|key| left(&key)),
+        steps: keys(plan).iter().map(|k| left(k)).collect(),
+    }
+}
+
+/// What `--dry-run` shows as cached: seconds left, or `None` where a call would be made.
+#[derive(Default)]
+pub struct Cached {
+    /// A source that is fetched (SSO, a process…): `Some` with its entry's state.
+    pub source: Option<Option<i64>>,
+    pub steps: Vec<Option<i64>>,
 }
 
 /// One cache key per step, each over the source identity, the STS endpoint and every step

@@ -155,7 +155,7 @@ fn listing(profiles: &Profiles, cache: &Cache, session: &sso::SsoSession, token:
         return Some(roles);
     }
     let endpoint = profiles.endpoint("SSO").ok()?;
-    let portal = sso::portal::Portal::new(&session.region, &endpoint).ok()?;
+    let portal = sso::portal::Portal::new(&session.region, &endpoint, &session.login_hint).ok()?;
     let accounts = portal.accounts(token).ok()?;
     let roles = portal.roles(token, &accounts).ok()?;
     if cache.ensure_dir().is_ok()

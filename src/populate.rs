@@ -41,6 +41,8 @@ pub struct Outcome {
     pub pruned: Vec<String>,
     /// Names a hand-written profile already has: never overwritten, so not written.
     pub skipped: Vec<String>,
+    /// The account and role each skipped name would have pointed at, by name.
+    pub skipped_pairs: BTreeMap<String, (String, String)>,
     /// Names `~/.aws/credentials` has: not written either.
     pub in_credentials: Vec<String>,
     /// What the portal sent that is not an account id or role name: one line each, not written.
@@ -79,6 +81,7 @@ pub fn apply(text: &str, roles: &[AccountRole], options: &Options) -> Result<Out
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
     for entry in names(&roles, options)? {
         if hand_written.contains(&entry.name) {
+            outcome.skipped_pairs.insert(entry.name.clone(), (entry.account_id.clone(), entry.role_name.clone()));
             outcome.skipped.push(entry.name);
         } else if options.credentials.contains(&entry.name) {
             outcome.in_credentials.push(entry.name);

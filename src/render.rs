@@ -179,23 +179,29 @@ pub fn render(shell: Shell, changes: &Changes) -> String {
                 get("AWS_CREDENTIAL_EXPIRATION"),
             );
         }
+        // One line, so that fish's `eval (stsenv assume X)` (which joins the lines of a command
+        // substitution with spaces) runs it as well as `| source` does.
         Shell::Fish => {
-            for op in &changes.ops {
-                out += &match op {
-                    Op::Set(name, value) => format!("set -gx {name} {}\n", fish_quote(value)),
-                    Op::Remove(name) => format!("set -e -g {name}\n"),
+            let mut commands: Vec<String> = changes
+                .ops
+                .iter()
+                .map(|op| match op {
+                    Op::Set(name, value) => format!("set -gx {name} {}", fish_quote(value)),
+                    Op::Remove(name) => format!("set -e -g {name}"),
                     // A universal variable stays exported under any global: shadow it instead.
                     Op::Hide(name, Some(fallback)) => {
-                        format!("set -e -g {name}; set -q {name}; and set -gx {name} {}\n", fish_quote(fallback))
+                        format!("set -e -g {name}; set -q {name}; and set -gx {name} {}", fish_quote(fallback))
                     }
-                    Op::Hide(name, None) => format!("set -e -g {name}\n"),
+                    Op::Hide(name, None) => format!("set -e -g {name}"),
                     Op::Restore(name, value) => {
-                        format!("set -e -g {name}; set -q -U {name}; or set -gx {name} {}\n", fish_quote(value))
+                        format!("set -e -g {name}; set -q -U {name}; or set -gx {name} {}", fish_quote(value))
                     }
-                };
-            }
+                })
+                .collect();
             // `set -e` of a missing variable leaves status 4 behind; end on success.
-            out += "true\n";
+            commands.push("true".to_owned());
+            out += &commands.join("; ");
+            out.push('\n');
         }
     }
     out
@@ -275,9 +281,12 @@ pub fn dotenv_quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
 }
 
-/// fish single quotes: only `\\` and `\'` are escapes inside them.
+/// fish single quotes: only `\\` and `\'` are escapes inside them. A line break is written
+/// as `\n` between quoted pieces, so the code stays on one line.
 pub fn fish_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'"))
+    let quoted: Vec<String> =
+        value.split('\n').map(|piece| format!("'{}'", piece.replace('\\', r"\\").replace('\'', r"\'"))).collect();
+    quoted.join("\\n")
 }
 
 #[cfg(test)]

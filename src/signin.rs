@@ -37,15 +37,30 @@ pub fn token(base: &str, creds: &Credentials, duration: Option<u32>) -> Result<S
         Error::new(format!("cannot reach the console sign-in at {}: {e}", q(base)))
             .hint("check the network and HTTPS_PROXY")
     })?;
-    if status != 200 {
+    // AWS answers a refused session with 400 or 403; anything else is the wrong endpoint.
+    if status == 400 || status == 403 {
         return Err(Error::new(format!(
             "the console sign-in at {} refused these credentials (HTTP {status})",
             q(base)
         ))
         .hint("the federation endpoint takes AssumeRole (or SSO role) credentials that have not expired"));
     }
-    let parsed: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|_| Error::new("the console sign-in answered something that is not JSON"))?;
+    if status != 200 {
+        let hint = if std::env::var_os("STSENV_SIGNIN_URL").is_some() {
+            "is STSENV_SIGNIN_URL right? It names the federation endpoint's base, e.g. https://signin.aws.amazon.com"
+        } else {
+            "the console sign-in endpoint may be down: try again, or use --print to see the URL"
+        };
+        return Err(Error::new(format!(
+            "{}/federation answered HTTP {status}: not a console sign-in endpoint",
+            q(base)
+        ))
+        .hint(hint));
+    }
+    let parsed: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
+        Error::new(format!("{} answered something that is not JSON: not a console sign-in endpoint", q(base)))
+            .hint("is STSENV_SIGNIN_URL right?")
+    })?;
     parsed["SigninToken"]
         .as_str()
         .map(str::to_owned)

@@ -216,6 +216,7 @@ fn a_key_that_stands_in_several_sections_is_never_half_moved_and_rotation_update
     assert_eq!(std::fs::read_to_string(home.aws_file("config")).unwrap(), config);
 
     // keys rotate gives every section the new key before the old one is deleted.
+    assert!(home.stsenv(&["session", "plain", "--shell", "bash"]).status.success());
     let out = home.stsenv(&["keys", "rotate", "plain"]);
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -229,4 +230,9 @@ fn a_key_that_stands_in_several_sections_is_never_half_moved_and_rotation_update
         "import boto3\nprint(boto3.session.Session(profile_name='backup').client('sts').get_caller_identity()['Arn'])";
     let out = home.command(venv("python")).args(["-c", check]).output().unwrap();
     assert_eq!(text(&out.stdout).trim(), "arn:aws:iam::123456789012:user/copied", "{}", text(&out.stderr));
+
+    // The old key's MFA session left the cache with it: one row for the new key's.
+    assert!(home.stsenv(&["session", "plain", "--shell", "bash"]).status.success());
+    let list = text(&home.stsenv(&["cache", "list"]).stdout);
+    assert_eq!(list.lines().filter(|l| l.starts_with("plain ")).count(), 1, "{list}");
 }

@@ -50,7 +50,8 @@ fn the_function_assumes_with_a_typed_code_and_the_hook_warns_then_expires() {
 
         // Inside the warning window: one warning (at the next prompt), once.
         let out = sh.run(&seconds_from_now(kind, 150));
-        assert!(out.contains("stsenv: s3FullforAssumeRole expires in 3 min; renew: stsenv renew"), "{kind}: {out}");
+        // 2m30s left: whole minutes, as `status` and the prompt count them.
+        assert!(out.contains("stsenv: s3FullforAssumeRole expires in 2 min; renew: stsenv renew"), "{kind}: {out}");
         let out = sh.run("true");
         assert!(!out.contains("expires in"), "{kind}: warned twice: {out}");
 
@@ -418,4 +419,79 @@ fn zsh_tab_after_assume_offers_profiles_before_options() {
     sh.pty.send_control('c').unwrap();
     sh.pty.exp_string("PROMPT> ").unwrap();
     sh.sync();
+}
+
+#[test]
+fn bash_prompt_sees_direnvs_change_in_the_same_prompt_whichever_hook_loads_first() {
+    let direnv = require("direnv");
+    let home = Home::seeds(&moto().url);
+    let lib = home.path().join(".config/direnv/lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("stsenv.sh"), home.stsenv(&["init", "direnv"]).stdout).unwrap();
+    let project = home.path().join("proj");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join(".envrc"), "use stsenv s3FullforAssumeRole\n").unwrap();
+    assert!(home.command(&direnv).arg("allow").arg(&project).output().unwrap().status.success());
+    // A warm cache: the cd below loads without a prompt.
+    assert!(
+        home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success()
+    );
+    for direnv_first in [true, false] {
+        let mut sh = Shell::start(&home, "bash", &[]);
+        if direnv_first {
+            sh.run("eval \"$(direnv hook bash)\"");
+            sh.init();
+        } else {
+            sh.init();
+            sh.run("eval \"$(direnv hook bash)\"");
+        }
+        // Each prompt shows what the hook left in STSENV_PROMPT: read one prompt a command.
+        sh.run("bind 'set enable-bracketed-paste off' 2>/dev/null; PS1='{${STSENV_PROMPT-}} PROMPT> '");
+        sh.pty.exp_regex(r"\{[^}]*\} PROMPT> ").unwrap(); // the one after the marker
+        let mut prompt_after = |line: &str| {
+            sh.pty.send_line(line).unwrap();
+            let (_, shown) = sh.pty.exp_regex(r"\{[^}]*\} PROMPT> ").unwrap();
+            shown
+        };
+        let entered = prompt_after("cd proj");
+        assert!(entered.starts_with("{s3FullforAssumeRole "), "direnv first: {direnv_first}: {entered}");
+        let left = prompt_after("cd ..");
+        assert_eq!(left, "{} PROMPT> ", "direnv first: {direnv_first}: the prompt after leaving");
+        let entered = prompt_after("cd proj");
+        assert!(entered.starts_with("{s3FullforAssumeRole "), "direnv first: {direnv_first}: {entered}");
+    }
+}
+
+#[test]
+fn fish_eval_of_a_command_substitution_works_with_and_without_init() {
+    let home = Home::seeds(&moto().url);
+    for (n, init) in ["", "stsenv init fish | source; "].into_iter().enumerate() {
+        let script = format!(
+            "{init}eval (stsenv assume s3FullforAssumeRole --token-code 123456); or exit 3\n\
+             echo \"P=$STSENV_PROFILE\"; {}",
+            check_line(&format!("fish-eval-{n}"))
+        );
+        let out = home.shell("fish", &script);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{init}: {stdout}{}", text(&out.stderr));
+        assert!(
+            stdout.contains("P=s3FullforAssumeRole") && stdout.contains("assumed-role/s3FullforAssumeRole"),
+            "{init}: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn a_pipe_no_shell_reads_is_said_once_and_eval_is_quiet() {
+    let home = Home::seeds(&moto().url);
+    assert!(home.stsenv(&["session", "--token-code", "123456", "--shell", "bash"]).status.success());
+    let mut sh = Shell::start(&home, "bash", &[]);
+    sh.init();
+    let out = sh.run("stsenv assume s3FullforAssumeRole | tee log > /dev/null; echo \"KEY=[${AWS_ACCESS_KEY_ID-}]\"");
+    assert!(out.contains("KEY=[]"), "{out}");
+    assert_eq!(out.matches("a pipe that no shell of yours reads").count(), 1, "{out}");
+    let out = sh.run("eval \"$(stsenv assume s3FullforAssumeRole)\"; echo \"KEY=[${AWS_ACCESS_KEY_ID-}]\"");
+    assert!(out.contains("KEY=[ASIA") && !out.contains("no shell of yours"), "{out}");
+    let out = sh.run("stsenv assume readonly --shell bash | source /dev/stdin; stsenv assume readonly > /dev/null");
+    assert_eq!(out.matches("no shell of yours").count(), 1, "bash runs `| source` in a subshell too: {out}");
 }

@@ -2,7 +2,7 @@
 
 use crate::cache::Mode;
 use crate::cli::{AssumeArgs, AssumeCmd};
-use crate::error::{Error, Result, q};
+use crate::error::{Error, Result, few, q};
 use crate::picker::Choice;
 use crate::plan::{self, Plan, Request};
 use crate::profile::{self, Profiles};
@@ -31,6 +31,12 @@ pub fn plan(args: &AssumeArgs, verb: &str) -> Result<(Plan, Profiles)> {
     let picked = args.target.is_none();
     let target = match args.target.clone() {
         Some(target) => target,
+        // In an .envrc a picker would open on every `cd`: the file names what it uses.
+        None if crate::render::Shell::detect() == crate::render::Shell::Direnv => {
+            return Err(
+                Error::new("use stsenv needs a profile: `use stsenv PROFILE [assume options]` in .envrc").exit(2)
+            );
+        }
         // At a terminal: the picker; else which profiles there are.
         None => {
             let profiles = Profiles::load(&profile::default_profile())?;
@@ -44,7 +50,7 @@ pub fn plan(args: &AssumeArgs, verb: &str) -> Result<(Plan, Profiles)> {
                 None => {
                     let names = profiles.names();
                     let list =
-                        if names.is_empty() { "(none yet: run `aws configure`)".to_owned() } else { names.join(" ") };
+                        if names.is_empty() { "(none yet: run `aws configure`)".to_owned() } else { few(&names, " ") };
                     return Err(Error::new(format!(
                         "which profile? stsenv {verb} PROFILE|ROLE_ARN|ROLE_NAME; profiles: {list}"
                     ))
@@ -98,7 +104,8 @@ fn sso_role(profiles: &Profiles, session: &str, target: &str, may_prompt: bool) 
         let cache = crate::cache::Cache::open()?;
         let fetch = Fetch { cache: &cache, mode: Mode::Use, may_prompt, region: None, endpoint: &portal_endpoint };
         let token = sso::valid(&session, &fetch)?;
-        let accounts = sso::portal::Portal::new(&session.region, &portal_endpoint)?.accounts(&token)?;
+        let accounts =
+            sso::portal::Portal::new(&session.region, &portal_endpoint, &session.login_hint)?.accounts(&token)?;
         let named = |a: &&sso::portal::Account| a.name.eq_ignore_ascii_case(account);
         match accounts.iter().filter(named).collect::<Vec<_>>().as_slice() {
             [one] => one.id.clone(),
@@ -108,8 +115,13 @@ fn sso_role(profiles: &Profiles, session: &str, target: &str, may_prompt: bool) 
             }
             many => {
                 let ids: Vec<&str> = many.iter().map(|a| a.id.as_str()).collect();
-                return Err(Error::new(format!("{} accounts are named {}: {}", many.len(), q(account), ids.join(" ")))
-                    .hint("use the account id"));
+                return Err(Error::new(format!(
+                    "{} accounts are named {}: {}",
+                    many.len(),
+                    q(account),
+                    few(&ids, " ")
+                ))
+                .hint("use the account id"));
             }
         }
     };

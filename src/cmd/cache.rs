@@ -22,12 +22,16 @@ pub fn run(action: &CacheAction) -> Result<()> {
             let ambiguous = |e: &crate::cache::Entry| {
                 entries.iter().filter(|(_, o)| o.profile == e.profile && o.what == e.what).count() > 1
             };
+            // …or in the key they began with (before and after a key rotation): name that too.
+            let two_sources = |e: &crate::cache::Entry| {
+                entries.iter().any(|(_, o)| o.profile == e.profile && o.what == e.what && o.source != e.source)
+            };
             let rows: Vec<[String; 4]> = entries
                 .iter()
                 .map(|(_, entry)| {
                     let left = entry.creds.seconds_left().unwrap_or(0);
-                    // Minutes: seconds would make every listing differ.
-                    let state = if left > 0 { human((left as u32).div_ceil(60) * 60) } else { "expired".to_owned() };
+                    // Whole minutes (floor, as everywhere): seconds would make every listing differ.
+                    let state = if left > 0 { human((left as u32) / 60 * 60) } else { "expired".to_owned() };
                     let what = match entry.what.as_str() {
                         "GetSessionToken" => "MFA session (GetSessionToken)".to_owned(),
                         arn if arn.starts_with("arn:") => format!("AssumeRole {arn}"),
@@ -35,6 +39,10 @@ pub fn run(action: &CacheAction) -> Result<()> {
                     };
                     let what = match entry.duration.filter(|_| ambiguous(entry)) {
                         Some(d) => format!("{what} for {}", human(d)),
+                        None => what,
+                    };
+                    let what = match entry.source.as_deref().filter(|_| two_sources(entry)) {
+                        Some(source) => format!("{what} from {source}"),
                         None => what,
                     };
                     let until = entry.creds.expires_at.map(rfc3339).unwrap_or_default();

@@ -12,9 +12,10 @@ pub fn run(shell: Option<CompletionShell>) -> Result<()> {
             .iter()
             .filter_map(|s| Some(s.to_possible_value()?.get_name().to_owned()))
             .collect();
-        return Err(Error::new(format!("which shell? stsenv completions {}", names.join("|")))
-            .hint("`stsenv init SHELL` includes them already")
-            .exit(2));
+        // A question, as for `stsenv init`: the choices on stderr, nothing to source.
+        eprintln!("stsenv: which shell? stsenv completions {}", names.join("|"));
+        eprintln!("stsenv: `stsenv init SHELL` includes them already");
+        return Ok(());
     };
     super::write_stdout(&registration(shell)?)
 }

@@ -220,6 +220,8 @@ fn rotate(name: &str, token_code: Option<&str>) -> Result<()> {
             new.access_key_id, old.access_key_id, old.access_key_id
         ))
     })?;
+    // The old key's sessions and roles in the cache are of a key that no longer exists.
+    cache.forget_source(&old.access_key_id);
     eprintln!(
         "stsenv: profile {} now uses {}; the old key {} is deleted",
         q(name),

@@ -12,10 +12,16 @@ pub fn run(args: &LoginArgs) -> Result<()> {
     if let Some(err) = profiles.no_files() {
         return Err(err);
     }
-    let session = match &args.sso_session {
-        Some(session) => sso::named_session(&profiles, session)?,
-        None if profiles.get(&name).is_some_and(|p| !is_sso(p)) => return Err(not_sso(&profiles, &name)),
-        None => sso::session_of(&profiles, &name)?,
+    let session = match (&args.sso_session, &args.profile) {
+        (Some(session), _) => sso::named_session(&profiles, session)?,
+        (None, Some(_)) if profiles.get(&name).is_some_and(|p| !is_sso(p)) => return Err(not_sso(&profiles, &name)),
+        (None, Some(_)) => sso::session_of(&profiles, &name)?,
+        // Bare `stsenv login`: the default profile if it signs in, else the only [sso-session].
+        (None, None) if profiles.get(&name).is_some_and(is_sso) => sso::session_of(&profiles, &name)?,
+        (None, None) => match profiles.sso_session_names().as_slice() {
+            [only] => sso::named_session(&profiles, only)?,
+            _ => return Err(not_sso(&profiles, &name)),
+        },
     };
     let path = token::path(&session);
     let cache = crate::cache::Cache::open()?;
@@ -41,8 +47,11 @@ fn not_sso(profiles: &Profiles, name: &str) -> Error {
         true => {
             "no profile or [sso-session] signs in to IAM Identity Center here: `aws configure sso` adds one".to_owned()
         }
-        false => format!("sign in with `stsenv login {}`", choices.join("` or `stsenv login ")),
+        false => format!("sign in with `stsenv login {}`", crate::error::few(&choices, "` or `stsenv login ")),
     };
+    if profiles.get(name).is_none() {
+        return Error::new("which sign-in? there is no profile to sign in with by default").hint(hint);
+    }
     Error::new("it is not an SSO profile (no sso_session or sso_start_url), so there is nothing to sign in to")
         .profile(name)
         .at(profiles.locate(name, None))

@@ -177,7 +177,50 @@ fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> vars::Ch
 
 fn print(shell: Shell, changes: &vars::Changes) -> Result<()> {
     render::check(shell, changes)?;
-    write_stdout(&render::render(shell, changes))
+    write_stdout(&render::render(shell, changes))?;
+    if shell.failure() == render::FAILURE && std::io::stderr().is_terminal() && piped_past_the_shell() {
+        eprintln!(
+            "stsenv: the shell code went into a pipe that no shell of yours reads (`… | tee` runs in a subshell), so nothing changed here; run `stsenv …` with the init line (any output: `> /dev/null` too), or `eval \"$(stsenv …)\"`"
+        );
+    }
+    Ok(())
+}
+
+/// stdout is a pipe that no ancestor reads: `stsenv assume X | tee log` in bash, where the
+/// code goes to tee. `eval "$(…)"`, `| source` and direnv all have the reading shell among
+/// the ancestors (`/proc/PID/fd` names the pipe, `/proc/PID/fdinfo` its read end).
+fn piped_past_the_shell() -> bool {
+    let Ok(pipe) = std::fs::read_link("/proc/self/fd/1") else { return false };
+    if !pipe.to_string_lossy().starts_with("pipe:") {
+        return false;
+    }
+    let reads = |pid: u32| -> bool {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+        fds.flatten().any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| target == pipe)
+                && std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{}", fd.file_name().to_string_lossy()))
+                    .ok()
+                    .and_then(|info| info.lines().find_map(|l| l.strip_prefix("flags:").map(|f| f.trim().to_owned())))
+                    .and_then(|flags| i32::from_str_radix(&flags, 8).ok())
+                    .is_some_and(|flags| flags & libc::O_ACCMODE == libc::O_RDONLY)
+        })
+    };
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    let mut pid = std::os::unix::process::parent_id();
+    for _ in 0..4 {
+        if pid <= 1 {
+            break;
+        }
+        if reads(pid) {
+            return false;
+        }
+        let Some(next) = parent(pid) else { break };
+        pid = next;
+    }
+    true
 }
 
 fn write_stdout(text: &str) -> Result<()> {

@@ -9,10 +9,19 @@ use crate::source::Source;
 
 pub fn run(args: &ProfilesArgs) -> Result<()> {
     if !args.long {
-        let text: String = crate::memo::profile_names()?.iter().map(|n| format!("{n}\n")).collect();
+        let names = crate::memo::profile_names()?;
+        if names.is_empty()
+            && let Some(none) = Profiles::load(&profile::default_profile())?.no_files()
+        {
+            return Err(none);
+        }
+        let text: String = names.iter().map(|n| format!("{n}\n")).collect();
         return super::write_stdout(&text);
     }
     let profiles = Profiles::load(&profile::default_profile())?;
+    if let Some(none) = profiles.no_files() {
+        return Err(none);
+    }
     let names = profiles.names();
     let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let mut text = String::new();

@@ -33,7 +33,7 @@ fn populate(args: &PopulateArgs) -> Result<()> {
     };
     let token = sso::valid(&session, &fetch)?;
     let started = std::time::Instant::now();
-    let portal = Portal::new(&session.region, &endpoint)?;
+    let portal = Portal::new(&session.region, &endpoint, &session.login_hint)?;
     let accounts = portal.accounts(&token)?;
     let roles = portal.roles(&token, &accounts)?;
     eprintln!(
@@ -60,7 +60,7 @@ fn populate(args: &PopulateArgs) -> Result<()> {
         let outcome = populate::apply(&old, &roles, &options)?;
         let path = file.display().to_string();
         let diff = similar::TextDiff::from_lines(&old, &outcome.text).unified_diff().header(&path, &path).to_string();
-        report(&outcome, &name, "would be");
+        report(&outcome, &name, "would be", &profiles);
         return super::write_stdout(&diff);
     }
     let outcome = RefCell::new(None);
@@ -71,13 +71,13 @@ fn populate(args: &PopulateArgs) -> Result<()> {
         Ok(text)
     })?;
     let outcome = outcome.into_inner().expect("write_with ran the change");
-    report(&outcome, &name, "were");
+    report(&outcome, &name, "were", &profiles);
     eprintln!("stsenv: {} profiles of SSO session {} in {}", outcome.written, q(&name), file.display());
     Ok(())
 }
 
-fn report(outcome: &populate::Outcome, session: &str, verb: &str) {
-    let list = |names: &[String]| names.join(" ");
+fn report(outcome: &populate::Outcome, session: &str, verb: &str, profiles: &Profiles) {
+    let list = |names: &[String]| crate::error::few(names, " ");
     for line in &outcome.rejected {
         eprintln!("stsenv: {line}");
     }
@@ -99,6 +99,23 @@ fn report(outcome: &populate::Outcome, session: &str, verb: &str) {
             "stsenv: not written, a profile of that name is yours (outside the {session} block): {}",
             list(&outcome.skipped)
         );
+        // A section of the user's that only changes a setting (`region`) is no SSO profile:
+        // say exactly what makes it one. Two sections of one name would break botocore.
+        let stubs: Vec<&String> = outcome
+            .skipped
+            .iter()
+            .filter(|n| profiles.get(n).is_some_and(|p| profile::value(p, "sso_account_id").is_none()))
+            .collect();
+        for name in stubs.iter().take(3) {
+            let (account, role) = &outcome.skipped_pairs[*name];
+            let at = profiles.locate(name, None).map_or(String::new(), |(f, l)| format!(" ({}:{l})", f.display()));
+            eprintln!(
+                "stsenv: your [profile {name}]{at} has no sso_account_id, so it gets no credentials: add `sso_session = {session}`, `sso_account_id = {account}` and `sso_role_name = {role}` to it (your other settings stay), or remove it"
+            );
+        }
+        if stubs.len() > 3 {
+            eprintln!("stsenv: … and {} more such profiles", stubs.len() - 3);
+        }
     }
     if !outcome.in_credentials.is_empty() {
         eprintln!(
@@ -121,7 +138,7 @@ fn session(profiles: &Profiles, args: &PopulateArgs) -> Result<SsoSession> {
             }
             many => {
                 return Err(Error::new("which SSO session?")
-                    .hint(format!("name one: --sso-session {}", many.join(" | --sso-session "))));
+                    .hint(format!("name one: --sso-session {}", crate::error::few(many, " | --sso-session "))));
             }
         },
     };

@@ -18,12 +18,12 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     if args.short {
         // No session: an empty prompt segment, not an error at every prompt.
         let (Some(label), Some(left)) = (&label, left) else { return Ok(()) };
-        // As the prompt hooks show it: a role ARN by its role name, minutes rounded up.
+        // As the prompt hooks show it: a role ARN by its role name, whole minutes (floor).
         let name = if label.starts_with("arn:") { label.rsplit('/').next().unwrap_or(label) } else { label };
-        let minutes = (left + 59) / 60;
+        let minutes = left / 60;
         let text = match minutes {
             m if m >= 60 => format!("{name} {}h{:02}m\n", m / 60, m % 60),
-            m if m > 0 => format!("{name} {m}m\n"),
+            _ if left > 0 => format!("{name} {minutes}m\n"),
             _ => format!("{name} expired\n"),
         };
         return super::write_stdout(&text);

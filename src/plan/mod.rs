@@ -321,6 +321,14 @@ fn use_mfa_session(source: &Source, steps: &mut Vec<Step>, notes: &mut Vec<Strin
 }
 
 impl Plan {
+    /// Names the plan's target in an error: a profile, or an SSO session's ACCOUNT/ROLE.
+    pub fn blame(&self, error: Error) -> Error {
+        match (&self.source, self.steps.is_empty()) {
+            (Source::Sso(role), true) if role.profile.is_none() => error.about("SSO role", &self.label),
+            _ => error.profile(&self.label),
+        }
+    }
+
     /// A setting (`region`, `output`) as the chain gives it: target first, then its sources.
     pub fn chain_value(&self, profiles: &Profiles, key: &str) -> Option<String> {
         chain_value(profiles, &self.steps, &self.source, key)
@@ -360,14 +368,15 @@ fn chosen_region(req: &Request) -> Result<Option<String>> {
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f, &[])
+        self.describe(f, &crate::obtain::Cached::default())
     }
 }
 
 impl Plan {
     /// The plan as `--dry-run` shows it; `cached` holds, per step, the seconds its cached
     /// credentials have left (none: the step will call STS).
-    pub fn describe(&self, f: &mut impl fmt::Write, cached: &[Option<i64>]) -> fmt::Result {
+    pub fn describe(&self, f: &mut impl fmt::Write, cache: &crate::obtain::Cached) -> fmt::Result {
+        let cached = &cache.steps;
         writeln!(f, "plan for {}:", q(&self.label))?;
         writeln!(f, "  source: {}", self.source)?;
         if let Source::Sso(role) = &self.source {
@@ -394,16 +403,39 @@ impl Plan {
                 write!(f, " with MFA {}", q(&mfa.serial))?;
             }
             if let Some(Some(left)) = cached.get(i) {
-                // Minutes rounded up, as the prompt shows them.
-                write!(f, " [cached, {} left]", duration::human(((*left).max(0) as u32).div_ceil(60) * 60))?;
+                // Whole minutes (floor), as the prompt shows them.
+                write!(f, " [cached, {} left]", duration::human(((*left).max(0) as u32) / 60 * 60))?;
             }
             writeln!(f)?;
         }
         writeln!(f, "  region: {}", self.region.as_deref().map_or("(none)".to_owned(), q))?;
-        let variants = [(self.endpoint.fips, " (FIPS)"), (self.endpoint.dual_stack, " (dual-stack)")];
-        let variants: String = variants.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect();
-        write!(f, "  endpoint: {}{variants}", self.endpoint.url.as_deref().map_or("(AWS default)".to_owned(), q))?;
-        if !cached.is_empty() {
+        let endpoint = |e: &crate::client::Endpoint| {
+            let variants = [(e.fips, " (FIPS)"), (e.dual_stack, " (dual-stack)")];
+            let variants: String = variants.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect();
+            format!("{}{variants}", e.url.as_deref().map_or("(AWS default)".to_owned(), q))
+        };
+        let mut lines = Vec::new();
+        if let Source::Sso(role) = &self.source {
+            lines.push(format!("  portal endpoint: {}", endpoint(&role.portal_endpoint)));
+        }
+        if !self.steps.is_empty() || !matches!(self.source, Source::Sso(_)) {
+            lines.push(format!("  endpoint: {}", endpoint(&self.endpoint)));
+        }
+        write!(f, "{}", lines.join("\n"))?;
+        if self.steps.is_empty() {
+            // Only the source: a fetch (the portal, a process…) or its cache entry.
+            match (&cache.source, &self.source) {
+                (Some(Some(_)), _) => write!(f, "\n  would run: nothing (cache hit, no prompt)")?,
+                (Some(None), Source::Sso(role)) => {
+                    let signed_in = source::sso::token::read(&source::sso::token::path(&role.session))
+                        .is_some_and(|t| t.seconds_left() > 60);
+                    let sign_in = if signed_in { "" } else { ", after a sign-in (or a refresh) of the SSO session" };
+                    write!(f, "\n  would run: GetRoleCredentials at the portal{sign_in}")?;
+                }
+                (Some(None), source) => write!(f, "\n  would run: {source}")?,
+                (None, _) => {}
+            }
+        } else if !cached.is_empty() {
             // From the newest cached step on, what a real run would do.
             let start = cached.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
             let asks = self.steps[start.min(self.steps.len())..].iter().find_map(Step::mfa);

@@ -64,7 +64,9 @@ pub fn store(profile: &str, creds: &Credentials) -> Result<()> {
     };
     let json = serde_json::to_string(&stored).map_err(|e| Error::new(e.to_string()))?;
     let name = profile.to_owned();
-    bounded(profile, move || keyring::Entry::new(SERVICE, &name)?.set_password(&json))?;
+    bounded(profile, move || keyring::Entry::new(SERVICE, &name)?.set_password(&json)).map_err(|e| {
+        e.hint("unlock the keyring (a desktop session, `gnome-keyring-daemon --unlock` in a D-Bus session, or `security unlock-keychain` over SSH); nothing was moved: the keys are where they were")
+    })?;
     let back = load(profile)?;
     if back.access_key_id != creds.access_key_id || back.secret_access_key != creds.secret_access_key {
         return Err(Error::new(format!("{} did not keep the keys of {}", backend(), q(profile))));

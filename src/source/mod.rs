@@ -174,10 +174,19 @@ pub fn no_credentials(profiles: &Profiles, name: &str, p: &aws_config::profile::
     } else {
         "it has no aws_access_key_id and no role_arn"
     };
-    Error::new(cause).profile(name).at(profiles.locate(name, None)).hint(format!(
-        "put the IAM user's keys in [{name}] of {} (`aws configure --profile {name}`)",
-        profiles.credentials_file.display()
-    ))
+    let hint = if !profiles.sso_session_names().is_empty() && value(p, "aws_access_key_id").is_none() {
+        // Most likely a user's section over a populated profile of the same name.
+        format!(
+            "for an SSO role, give it sso_session, sso_account_id and sso_role_name (`stsenv sso populate` never writes over a profile of yours); for an IAM user, put the keys in [{name}] of {}",
+            profiles.credentials_file.display()
+        )
+    } else {
+        format!(
+            "put the IAM user's keys in [{name}] of {} (`aws configure --profile {name}`)",
+            profiles.credentials_file.display()
+        )
+    };
+    Error::new(cause).profile(name).at(profiles.locate(name, None)).hint(hint)
 }
 
 /// Reuses the cache entry of a fetched source, or fetches under its lock (one fetch for N
@@ -199,7 +208,11 @@ fn cached(source: &Source, fetch: &Fetch, get: impl Fn(&Fetch) -> Result<Credent
     let owner = source.profile().unwrap_or("environment");
     // Long-term keys (a credential_process may print them) never go into the cache.
     if creds.expires_at.is_some()
-        && let Err(e) = fetch.cache.put(&key, Put { profile: owner, what: &source.to_string(), duration: None }, &creds)
+        && let Err(e) = fetch.cache.put(
+            &key,
+            Put { profile: owner, what: &source.to_string(), duration: None, source: &source.identity() },
+            &creds,
+        )
     {
         eprintln!("stsenv: warning: {e}");
     }

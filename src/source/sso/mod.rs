@@ -127,10 +127,19 @@ pub fn session_of(profiles: &Profiles, name: &str) -> Result<SsoSession> {
 /// An `[sso-session NAME]` section.
 pub fn named_session(profiles: &Profiles, name: &str) -> Result<SsoSession> {
     let Some(section) = profiles.sso_session(name) else {
-        return Err(Error::new(format!("there is no [sso-session {name}] section")).hint(format!(
-            "add [sso-session {name}] with sso_start_url and sso_region to {}",
-            profiles.config_file.display()
-        )));
+        let close: Vec<&str> = profiles
+            .sso_session_names()
+            .into_iter()
+            .filter(|n| strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()) > 0.85)
+            .collect();
+        let hint = match close.as_slice() {
+            [] => format!(
+                "add [sso-session {name}] with sso_start_url and sso_region to {}",
+                profiles.config_file.display()
+            ),
+            close => format!("did you mean {}?", crate::error::few(close, " or ")),
+        };
+        return Err(Error::new(format!("there is no [sso-session {}] section", q(name))).hint(hint));
     };
     let get = |key: &str| section.get(key).map(str::trim).filter(|v| !v.is_empty());
     let (Some(url), Some(region)) = (get("sso_start_url"), get("sso_region")) else {
@@ -176,7 +185,7 @@ impl SsoRole {
     /// GetRoleCredentials with a valid token (refreshed, or signed in on the terminal).
     pub fn credentials(&self, fetch: &Fetch) -> Result<Credentials> {
         let token = valid(&self.session, fetch)?;
-        let portal = portal::Portal::new(&self.session.region, &self.portal_endpoint)?;
+        let portal = portal::Portal::new(&self.session.region, &self.portal_endpoint, &self.session.login_hint)?;
         let c = portal.role_credentials(&token, &self.account_id, &self.role_name).map_err(|err| {
             let error = *err.error;
             match err.code.as_deref() {

@@ -17,6 +17,8 @@ pub struct Portal {
     /// For the listings: more attempts (throttling is expected), and a bound on each
     /// attempt rather than on all of them.
     lister: aws_sdk_sso::Client,
+    /// What `stsenv login` needs to sign in again (`--sso-session corp`), for a refused token.
+    login: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +36,7 @@ pub struct AccountRole {
 }
 
 impl Portal {
-    pub fn new(region: &str, endpoint: &Endpoint) -> Result<Portal> {
+    pub fn new(region: &str, endpoint: &Endpoint, login: &str) -> Result<Portal> {
         let mut config = aws_sdk_sso::Config::builder()
             .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
             .region(aws_sdk_sso::config::Region::new(region.to_owned()))
@@ -56,6 +58,7 @@ impl Portal {
             runtime: crate::client::runtime()?,
             client,
             lister: aws_sdk_sso::Client::from_conf(lister.build()),
+            login: Arc::from(login),
         })
     }
 
@@ -78,25 +81,24 @@ impl Portal {
 
     /// Every account the token reaches, sorted by name.
     pub fn accounts(&self, token: &str) -> Result<Vec<Account>> {
-        let client = self.lister.clone();
-        let token = token.to_owned();
-        let mut accounts = self.runtime.block_on(async move { list_accounts(&client, &token).await })?;
+        let (client, token, login) = (self.lister.clone(), token.to_owned(), self.login.clone());
+        let mut accounts = self.runtime.block_on(async move { list_accounts(&client, &token, &login).await })?;
         accounts.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
         Ok(accounts)
     }
 
     /// Every role of every account, `PARALLEL` accounts at a time.
     pub fn roles(&self, token: &str, accounts: &[Account]) -> Result<Vec<AccountRole>> {
-        let (client, token) = (self.lister.clone(), Arc::<str>::from(token));
+        let (client, token, login) = (self.lister.clone(), Arc::<str>::from(token), self.login.clone());
         let accounts = accounts.to_vec();
         let mut roles = self.runtime.block_on(async move {
             let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL));
             let mut tasks = tokio::task::JoinSet::new();
             for account in accounts {
-                let (client, token, slots) = (client.clone(), token.clone(), slots.clone());
+                let (client, token, slots, login) = (client.clone(), token.clone(), slots.clone(), login.clone());
                 tasks.spawn(async move {
                     let _slot = slots.acquire_owned().await.expect("never closed");
-                    list_roles(&client, &token, &account).await
+                    list_roles(&client, &token, &account, &login).await
                 });
             }
             let mut roles = Vec::new();
@@ -110,11 +112,11 @@ impl Portal {
     }
 }
 
-async fn list_accounts(client: &aws_sdk_sso::Client, token: &str) -> Result<Vec<Account>> {
+async fn list_accounts(client: &aws_sdk_sso::Client, token: &str, login: &str) -> Result<Vec<Account>> {
     let mut pages = client.list_accounts().access_token(token).into_paginator().send();
     let mut accounts = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| listing_error("ListAccounts", e))?;
+        let page = page.map_err(|e| listing_error("ListAccounts", e, login))?;
         for a in page.account_list() {
             let id = a.account_id().unwrap_or_default().to_owned();
             let name = a.account_name().filter(|n| !n.is_empty()).unwrap_or(&id).to_owned();
@@ -124,12 +126,17 @@ async fn list_accounts(client: &aws_sdk_sso::Client, token: &str) -> Result<Vec<
     Ok(accounts)
 }
 
-async fn list_roles(client: &aws_sdk_sso::Client, token: &str, account: &Account) -> Result<Vec<AccountRole>> {
+async fn list_roles(
+    client: &aws_sdk_sso::Client,
+    token: &str,
+    account: &Account,
+    login: &str,
+) -> Result<Vec<AccountRole>> {
     let call = client.list_account_roles().access_token(token).account_id(&account.id);
     let mut pages = call.into_paginator().send();
     let mut roles = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| listing_error(&format!("ListAccountRoles of account {}", account.id), e))?;
+        let page = page.map_err(|e| listing_error(&format!("ListAccountRoles of account {}", account.id), e, login))?;
         for r in page.role_list() {
             roles.push(AccountRole {
                 account_id: account.id.clone(),
@@ -141,14 +148,15 @@ async fn list_roles(client: &aws_sdk_sso::Client, token: &str, account: &Account
     Ok(roles)
 }
 
-fn listing_error<E, R>(what: &str, err: aws_sdk_sso::error::SdkError<E, R>) -> Error
+fn listing_error<E, R>(what: &str, err: aws_sdk_sso::error::SdkError<E, R>, login: &str) -> Error
 where
     E: aws_sdk_sso::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     let coded = login::sdk_error(what, "the SSO portal", err);
     match coded.code.as_deref() {
-        Some("UnauthorizedException") => (*coded.error).hint("the sign-in was not accepted: sign in again"),
+        Some("UnauthorizedException") => (*coded.error)
+            .hint(format!("the sign-in was not accepted (expired or revoked): run `stsenv login {login}`")),
         _ => *coded.error,
     }
 }
