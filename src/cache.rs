@@ -253,19 +253,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> 
     let fail = |e: std::io::Error| Error::new(format!("cannot write {}: {e}", path.display()));
     let mode = mode.unwrap_or(0o600);
     let name = |suffix: &str| dir.join(format!("{STRAY_PREFIX}{}-{suffix}", std::process::id()));
+    remove_strays(dir);
     if let Ok(mut file) = OpenOptions::new().read(true).write(true).custom_flags(libc::O_TMPFILE).mode(0o600).open(dir)
     {
         file.write_all(bytes).map_err(fail)?;
         file.set_permissions(fs::Permissions::from_mode(mode)).map_err(fail)?;
         file.sync_all().map_err(fail)?;
         let temp = name(&crate::loopback::random_text(8)?.replace(['.', '~'], "_"));
-        link_unnamed(&file, &temp).map_err(fail)?;
-        return fs::rename(&temp, path).map_err(|e| {
-            let _ = fs::remove_file(&temp);
-            fail(e)
-        });
+        // No /proc to link through: the named temp file below instead.
+        if link_unnamed(&file, &temp).is_ok() {
+            return fs::rename(&temp, path).map_err(|e| {
+                let _ = fs::remove_file(&temp);
+                fail(e)
+            });
+        }
     }
-    remove_strays(dir);
     let prefix = format!("{STRAY_PREFIX}{}-", std::process::id());
     let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;

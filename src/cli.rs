@@ -168,7 +168,37 @@ pub struct AssumeArgs {
     #[arg(long, value_name = "NAME", conflicts_with_all = ["role", "source_profile", "external_id"])]
     pub sso_session: Option<String>,
     #[command(flatten)]
+    pub narrow: NarrowArgs,
+    /// Export only AWS_PROFILE, naming `[profile TARGET.stsenv]` whose credential_process is
+    /// stsenv: no keys in the environment, every tool fetches (and renews) on demand
+    /// [default with STSENV_MODE=profile]
+    #[arg(long)]
+    pub profile_env: bool,
+    #[command(flatten)]
     pub common: Common,
+}
+
+/// Narrowing the role on the way in (AssumeRole's session policies, tags, source identity).
+#[derive(Args, Debug, Default)]
+pub struct NarrowArgs {
+    /// A session policy (a JSON file, or the JSON itself): the role gets only what both allow
+    #[arg(long, value_name = "FILE|JSON")]
+    pub policy: Option<String>,
+    /// A managed policy as a session policy (repeatable, at most 10)
+    #[arg(long, value_name = "ARN")]
+    pub policy_arn: Vec<String>,
+    /// Take the role read-only: the AWS managed ReadOnlyAccess as a session policy
+    #[arg(long)]
+    pub read_only: bool,
+    /// A session tag (repeatable, at most 50) [also: the profile's session_tags]
+    #[arg(long, value_name = "KEY=VALUE", value_parser = crate::plan::parse_tag)]
+    pub tag: Vec<(String, String)>,
+    /// A session tag that passes on to roles chained after this one (repeatable)
+    #[arg(long, value_name = "KEY")]
+    pub transitive_tag: Vec<String>,
+    /// The source identity, kept through every role chained after this one
+    #[arg(long, value_name = "NAME")]
+    pub source_identity: Option<String>,
 }
 
 #[derive(Args, Debug)]

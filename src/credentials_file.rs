@@ -46,7 +46,7 @@ pub fn write_credential_process(
             owned.push(k);
         }
         edit_section(text, &section, &lines, &owned, |body, header_line| {
-            let other = body.iter().find_map(|l| key(l).filter(|k| SOURCE_KEYS.contains(k)));
+            let other = body.iter().find_map(|l| key(l).filter(|k| SOURCE_KEYS.contains(&k.as_str())));
             match other {
                 Some(k) => Err(Error::new(format!("[{section}] already gets credentials from {k}; not changing it"))
                     .at(Some((std::path::PathBuf::new(), header_line)))
@@ -79,7 +79,7 @@ fn section_keys(text: &str, section: &str) -> Vec<String> {
         if header(line) {
             inside = opens(line, section);
         } else if let (true, Some(k)) = (inside, key(line)) {
-            keys.push(k.to_owned());
+            keys.push(k);
         }
     }
     keys
@@ -147,8 +147,8 @@ pub fn edit(text: &str, section: &str, creds: &Credentials, force: bool) -> Resu
     }
 
     edit_section(text, section, &keys, &OWNED, |body, header_line| {
-        let long_term = body.iter().any(|l| key(l) == Some("aws_access_key_id"))
-            && !body.iter().any(|l| key(l) == Some("aws_session_token"));
+        let long_term = body.iter().any(|l| key(l).as_deref() == Some("aws_access_key_id"))
+            && !body.iter().any(|l| key(l).as_deref() == Some("aws_session_token"));
         if long_term && !force {
             return Err(Error::new(format!(
                 "[{section}] holds long-term keys (no aws_session_token); not overwriting them"
@@ -182,7 +182,7 @@ fn edit_section(
     let body = &lines[start + 1..end_of(first)];
     guard(body, start + 1)?;
 
-    let owned = |line: &str| key(line).is_some_and(|k| owned_keys.contains(&k));
+    let owned = |line: &str| key(line).is_some_and(|k| owned_keys.contains(&k.as_str()));
     let block: String = keys.iter().map(|k| format!("{k}{newline}")).collect();
     let duplicates: Vec<(usize, usize)> = ours.map(|(h, &(i, _))| (i, end_of(h))).collect();
     let mut out = String::with_capacity(text.len() + block.len());
@@ -244,19 +244,26 @@ fn header(line: &str) -> bool {
     line.trim_start().starts_with('[')
 }
 
-fn key(line: &str) -> Option<&str> {
+/// The key a line sets, lowercased as both SDKs read it (`AWS_ACCESS_KEY_ID` is
+/// `aws_access_key_id`).
+fn key(line: &str) -> Option<String> {
     let trimmed = line.trim_start();
     if trimmed.starts_with(['#', ';', '[']) {
         return None;
     }
-    trimmed.split_once('=').map(|(k, _)| k.trim())
+    trimmed.split_once('=').map(|(k, _)| k.trim().to_ascii_lowercase())
 }
 
+/// A name stsenv writes a section for: the characters profile names are made of, so no
+/// parser reads it as another name (botocore `shlex`-splits quotes), and never configparser's
+/// `DEFAULT`, whose keys every section inherits.
 fn check_name(name: &str) -> Result<()> {
-    let bad = name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace() || "[]#;=".contains(c));
+    let bad = name.is_empty()
+        || name == "DEFAULT"
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c));
     if bad {
-        return Err(Error::new(format!("{} cannot be a profile name in the credentials file", q(name)))
-            .hint("use letters, digits and -_.@+/"));
+        return Err(Error::new(format!("{} cannot be a profile name stsenv writes", q(name)))
+            .hint("use letters, digits and _-/.%@:+ (and not DEFAULT)"));
     }
     Ok(())
 }
@@ -267,7 +274,8 @@ fn check_name(name: &str) -> Result<()> {
 /// section or add a key. Values from STS, a portal or the user's own files all come here.
 pub fn setting(key: &str, value: &str) -> Result<String> {
     let clean = |t: &str| !t.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'));
-    let key_ok = !key.is_empty() && clean(key) && !key.contains(['=', '[', ']', '#', ';', ' ']);
+    // configparser also splits a key from its value at `:`.
+    let key_ok = !key.is_empty() && clean(key) && !key.contains(['=', ':', '[', ']', '#', ';', ' ']);
     if !key_ok || !clean(value) || value.trim() != value {
         return Err(Error::new(format!(
             "not writing {} = {}: a profile file cannot hold it as one line",
@@ -334,6 +342,19 @@ pub fn profile_names(text: &str, config: bool) -> std::collections::BTreeSet<Str
     names
 }
 
+/// The profiles of both files that hold `key = value` (e.g. one access key), by name.
+pub fn profiles_with(config: &Path, credentials: &Path, key_name: &str, value: &str) -> Vec<String> {
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    let mut names = sections_with(&read(credentials), key_name, value);
+    for section in sections_with(&read(config), key_name, value) {
+        let name = section.strip_prefix("profile ").unwrap_or(&section).to_owned();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// The sections of a file's text whose `key` is `value` (each header as either parser reads
 /// it first), e.g. every profile that holds one access key.
 pub fn sections_with(text: &str, key_name: &str, value: &str) -> Vec<String> {
@@ -353,7 +374,9 @@ pub fn sections_with(text: &str, key_name: &str, value: &str) -> Vec<String> {
     found
 }
 
-/// A header line opens `section` for either parser.
+/// A header line opens `section` for either parser; in the config file `[default]` and
+/// `[profile default]` are both the default profile.
 fn opens(line: &str, section: &str) -> bool {
-    readings(line).iter().any(|r| r == section)
+    let same = |r: &String| r == section || (section == "default" && r == "profile default");
+    readings(line).iter().any(same)
 }

@@ -152,7 +152,7 @@ fn run_step(
                 }
             };
             let got = client
-                .assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa)
+                .assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa, &a.narrowing)
                 .map_err(|e| match (&a.role, &plan.not_a_profile, account) {
                     (Role::Name(name), Some(guess), Some(account)) => denied_as_role(e, name, &account, guess),
                     _ => e,
@@ -187,6 +187,19 @@ pub fn cached(plan: &Plan, cache: &Cache) -> Cached {
         source: plan.source.cache_key().map(|key| left(&key)),
         steps: keys(plan).iter().map(|k| left(k)).collect(),
     }
+}
+
+/// Until when the plan's credentials renew with no prompt: the MFA session's end (its cache
+/// entry), an SSO sign-in's, else `None` (keys, a process: renewals never ask).
+pub fn renewable_until(plan: &Plan, cache: &Cache) -> Option<i64> {
+    if let (Some(Step::SessionToken { .. }), Some(key)) = (plan.steps.first(), keys(plan).first()) {
+        return cache.fresh(key).and_then(|c| c.expires_at);
+    }
+    if let crate::source::Source::Sso(role) = &plan.source {
+        let token = crate::source::sso::token::read(&crate::source::sso::token::path(&role.session))?;
+        return Some(crate::creds::now() + token.seconds_left());
+    }
+    None
 }
 
 /// What `--dry-run` shows as cached: seconds left, or `None` where a call would be made.

@@ -136,7 +136,11 @@ fn unlisted_sso_roles(profiles: &Profiles, cache: &Cache) -> Vec<(String, Accoun
         let Ok(session) = sso::named_session(profiles, name) else { continue };
         let Some(valid) = token::read(&token::path(&session)).filter(|t| t.seconds_left() > 60) else { continue };
         let Some(roles) = listing(profiles, cache, &session, &valid.access_token) else { continue };
-        for role in roles {
+        // Only what populate would write: a portal's other text is never a target.
+        let valid = |r: &AccountRole| {
+            crate::populate::account_id_ok(&r.account_id) && crate::populate::role_name_ok(&r.role_name)
+        };
+        for role in roles.into_iter().filter(valid) {
             if !named.iter().any(|(a, r)| *a == role.account_id && *r == role.role_name) {
                 pairs.push((name.to_owned(), role));
             }

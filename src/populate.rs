@@ -202,12 +202,12 @@ fn why_not(role: &AccountRole) -> Option<String> {
     ))
 }
 
-fn account_id_ok(id: &str) -> bool {
+pub fn account_id_ok(id: &str) -> bool {
     id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// IAM's role name characters, `[\w+=,.@-]{1,64}`.
-fn role_name_ok(name: &str) -> bool {
+pub fn role_name_ok(name: &str) -> bool {
     (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
 }
 

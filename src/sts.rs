@@ -4,6 +4,7 @@
 use crate::client::{Endpoint, causes};
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
+use crate::plan::Narrowing;
 use aws_sdk_sts::config::{BehaviorVersion, IdentityCache, Region, retry::RetryConfig};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 
@@ -69,7 +70,20 @@ impl Sts {
         external_id: Option<&str>,
         duration: Option<u32>,
         mfa: Option<MfaCode>,
+        narrowing: &Narrowing,
     ) -> Result<Credentials> {
+        use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
+        // Empty lists stay unset: an empty list would send a bare `PolicyArns=`.
+        fn some<T>(v: Vec<T>) -> Option<Vec<T>> {
+            (!v.is_empty()).then_some(v)
+        }
+        let arns = narrowing.policy_arns.iter().map(|a| PolicyDescriptorType::builder().arn(a).build()).collect();
+        let tags = narrowing
+            .tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::new(format!("a session tag: {e}")))?;
         let call = self
             .client
             .assume_role()
@@ -79,6 +93,11 @@ impl Sts {
             .set_duration_seconds(duration.map(|d| d as i32))
             .set_serial_number(mfa.as_ref().map(|m| m.serial.to_owned()))
             .set_token_code(mfa.as_ref().map(|m| m.code.to_owned()))
+            .set_policy(narrowing.policy.clone())
+            .set_policy_arns(some(arns))
+            .set_tags(some(tags))
+            .set_transitive_tag_keys(some(narrowing.transitive.clone()))
+            .set_source_identity(narrowing.source_identity.clone())
             .customize()
             .config_override(overrides(creds, mfa.is_some()));
         let out =
@@ -110,10 +129,16 @@ impl Sts {
     pub fn caller_identity(&self, creds: &Credentials) -> Result<Identity> {
         let call = self.client.get_caller_identity().customize().config_override(overrides(creds, false));
         let out = self.runtime.block_on(call.send()).map_err(|e| self.error("GetCallerIdentity", e))?;
-        Ok(Identity {
-            account: out.account().unwrap_or_default().to_owned(),
-            arn: out.arn().unwrap_or_default().to_owned(),
-        })
+        let account = out.account().unwrap_or_default().to_owned();
+        // It names roles to assume and is shown: 12 digits, or STS is not what it seems.
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::new(format!(
+                "STS at {} answered account {}, not 12 digits",
+                self.endpoint,
+                q(&account)
+            )));
+        }
+        Ok(Identity { account, arn: crate::error::printable(out.arn().unwrap_or_default()) })
     }
 
     fn convert(&self, creds: Option<&aws_sdk_sts::types::Credentials>) -> Result<Credentials> {

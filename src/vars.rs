@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 /// Every variable `assume` or `session` may set, in output order. `STSENV_VARS` lists the
 /// ones a given session set, so that `unset` and the expiry hook remove exactly those.
-pub const MANAGED: [&str; 10] = [
+pub const MANAGED: [&str; 11] = [
+    "AWS_PROFILE",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -29,7 +30,8 @@ pub const SHADOWING: [&str; 3] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SEC
 /// What the user may have had before the first `assume`, and gets back on `unset`: the
 /// AWS variables a session sets, and those it hides. The shell hooks carry the same list.
 pub fn saved_names() -> impl Iterator<Item = &'static str> {
-    MANAGED.iter().copied().filter(|n| n.starts_with("AWS_")).chain(SHADOWING)
+    let shadowing = SHADOWING.iter().copied().filter(|n| !MANAGED.contains(n));
+    MANAGED.iter().copied().filter(|n| n.starts_with("AWS_")).chain(shadowing)
 }
 
 /// One change to the environment, in the order the shell should apply it.
@@ -77,28 +79,45 @@ pub struct Session<'a> {
     pub config_profile: Option<&'a str>,
     /// What was asked (`assume ARN --source-profile P --duration 2h`), for `stsenv renew`.
     pub request: Option<String>,
+    /// AWS_PROFILE mode: this profile (whose credential_process is stsenv) instead of keys,
+    /// valid with no prompt until `expires_at`.
+    pub profile_env: Option<ProfileEnv<'a>>,
+}
+
+pub struct ProfileEnv<'a> {
+    pub profile: &'a str,
+    pub expires_at: Option<i64>,
 }
 
 /// The variables for a session. Names the previous session set and this one does not get
 /// their saved value back (or are removed), so nothing stale survives.
 pub fn session(s: &Session, env: Env) -> Changes {
     let creds = s.creds;
-    let mut set: Vec<(&'static str, String)> = vec![
-        ("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
-        ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.clone()),
-    ];
-    if let Some(token) = &creds.session_token {
-        set.push(("AWS_SESSION_TOKEN", token.clone()));
-    }
-    if let Some(at) = creds.expires_at {
-        set.push(("AWS_CREDENTIAL_EXPIRATION", rfc3339(at)));
-    }
+    let mut set: Vec<(&'static str, String)> = Vec::new();
+    let expires_at = match &s.profile_env {
+        // No key, secret or token: every SDK asks the profile, which asks stsenv.
+        Some(mode) => {
+            set.push(("AWS_PROFILE", mode.profile.to_owned()));
+            mode.expires_at
+        }
+        None => {
+            set.push(("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()));
+            set.push(("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.clone()));
+            if let Some(token) = &creds.session_token {
+                set.push(("AWS_SESSION_TOKEN", token.clone()));
+            }
+            if let Some(at) = creds.expires_at {
+                set.push(("AWS_CREDENTIAL_EXPIRATION", rfc3339(at)));
+            }
+            creds.expires_at
+        }
+    };
     if let Some(region) = s.region {
         set.push(("AWS_REGION", region.to_owned()));
         set.push(("AWS_DEFAULT_REGION", region.to_owned()));
     }
     set.push(("STSENV_PROFILE", s.label.to_owned()));
-    if let Some(at) = creds.expires_at {
+    if let Some(at) = expires_at {
         set.push(("STSENV_EXPIRES_AT", at.to_string()));
     }
     if let Some(request) = &s.request {
@@ -126,10 +145,24 @@ pub fn session(s: &Session, env: Env) -> Changes {
             });
         }
     }
-    for name in SHADOWING {
+    // What would make an SDK prefer something else: the profile variables in keys mode,
+    // keys (the user's own, saved above) in profile mode.
+    let hidden: Vec<&str> = match &s.profile_env {
+        None => SHADOWING.to_vec(),
+        Some(_) => vec![
+            "AWS_DEFAULT_PROFILE",
+            "AWS_SECURITY_TOKEN",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+        ],
+    };
+    for name in hidden {
         let fallback = match name {
-            "AWS_SECURITY_TOKEN" => creds.session_token.clone(),
-            _ => s.config_profile.map(str::to_owned),
+            "AWS_SECURITY_TOKEN" => creds.session_token.clone().filter(|_| s.profile_env.is_none()),
+            "AWS_PROFILE" | "AWS_DEFAULT_PROFILE" => s.config_profile.map(str::to_owned),
+            _ => None,
         };
         ops.push(Op::Hide(name.to_owned(), fallback));
     }
@@ -232,7 +265,14 @@ mod tests {
         for region in [Some("us-east-1"), None, Some("ap-northeast-1")] {
             let snapshot = env.clone();
             let get = |n: &str| snapshot.get(n).cloned();
-            let s = Session { label: "p", creds: &creds(), region, config_profile: Some("p"), request: None };
+            let s = Session {
+                label: "p",
+                creds: &creds(),
+                region,
+                config_profile: Some("p"),
+                request: None,
+                profile_env: None,
+            };
             let changes = session(&s, &get);
             apply(&mut env, &changes);
             assert_eq!(env.get("AWS_PROFILE"), None);

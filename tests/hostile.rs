@@ -510,3 +510,42 @@ fn dotenv_reads_back_exactly_with_interpolation_or_names_what_it_cannot_hold() {
     let values: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(values["AWS_SECRET_ACCESS_KEY"], "a$USER b'\\c{d}");
 }
+
+#[test]
+fn names_case_and_default_cannot_take_over_a_profile_as_botocore_reads_it() {
+    // `[profile default]` is the default profile: --write-config default must not add a [default].
+    let config = "[profile default]\nrole_arn = arn:aws:iam::123456789012:role/Mine\nsource_profile = test_iam_user\n\n\
+                  [profile Upper]\nRole_Arn = arn:aws:iam::123456789012:role/Up\nSource_Profile = test_iam_user\n";
+    let home = Home::with(&moto().url, config, CREDENTIALS);
+    let out = home.stsenv(&["credential-process", "test_iam_user", "--write-config", "default"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // Keys are read in any case, as both SDKs read them.
+    let out = home.stsenv(&["credential-process", "test_iam_user", "--write-config", "Upper"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // Quoted names (botocore shlex-splits them) and configparser's DEFAULT are refused.
+    for name in ["\"default\"", "'x y'", "DEFAULT"] {
+        let out = home.stsenv(&["credential-process", "test_iam_user", "--write-config", name]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out.stderr));
+        let out = home.stsenv(&["session", "test_iam_user", "--token-code", "123456", "--write-profile", name]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("cannot be a profile name"), "{name}: {}", text(&out.stderr));
+    }
+    assert_eq!(std::fs::read_to_string(home.aws_file("config")).unwrap(), config);
+    assert_eq!(std::fs::read_to_string(home.aws_file("credentials")).unwrap(), CREDENTIALS);
+
+    // Long-term keys written in capitals are long-term keys: not overwritten without --force.
+    let upper = "[out]\nAWS_ACCESS_KEY_ID = AKIAI44QH8DHBEXAMPLE\nAWS_SECRET_ACCESS_KEY = x\n";
+    std::fs::write(home.aws_file("credentials"), format!("{CREDENTIALS}\n{upper}")).unwrap();
+    let out = home.stsenv(&["session", "test_iam_user", "--token-code", "123456", "--write-profile", "out"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("holds long-term keys"), "{}", text(&out.stderr));
+
+    // man --dir makes private directories whatever the umask.
+    let mut cmd = home.command("bash");
+    cmd.args(["-c", "umask 000; stsenv man --dir ~/.local/share/man/man1"]);
+    let out = output_within(&mut cmd, Duration::from_secs(30));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(home.path().join(".local")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+}

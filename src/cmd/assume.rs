@@ -80,6 +80,8 @@ pub fn plan(args: &AssumeArgs, verb: &str) -> Result<(Plan, Profiles)> {
         region: common.region.clone(),
         sso_session: sso_session.clone(),
         picked,
+        narrow: narrowing(&args.narrow)?,
+        profile_env: args.profile_env || (matches!(verb, "assume" | "exec") && super::profile_mode()),
     };
     if let Some(session) = &sso_session {
         let role = sso_role(&profiles, session, &target, !common.no_prompt)?;
@@ -87,6 +89,18 @@ pub fn plan(args: &AssumeArgs, verb: &str) -> Result<(Plan, Profiles)> {
     }
     let plan = plan::assume(&profiles, &request)?;
     Ok((plan, profiles))
+}
+
+/// What the command line narrows the role by, read and checked (`--policy` may be a file).
+fn narrowing(args: &crate::cli::NarrowArgs) -> Result<plan::Asked> {
+    let narrowing = plan::Narrowing {
+        policy: args.policy.as_deref().map(plan::read_policy).transpose()?,
+        policy_arns: args.policy_arn.clone(),
+        tags: args.tag.clone(),
+        transitive: args.transitive_tag.clone(),
+        source_identity: args.source_identity.clone(),
+    };
+    Ok(plan::Asked { narrowing, read_only: args.read_only })
 }
 
 /// `ACCOUNT/ROLE --sso-session NAME`: the role, its account named or by id. A name is looked

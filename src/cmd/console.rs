@@ -34,6 +34,12 @@ pub fn run(args: &ConsoleArgs) -> Result<()> {
         }
     };
     let region = region.unwrap_or_else(|| "us-east-1".to_owned());
+    // It becomes the console's host name.
+    if region.is_empty() || !region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(
+            Error::new(format!("invalid region {}", crate::error::q(&region))).hint("use a region name like eu-west-1")
+        );
+    }
     let duration = match common.duration {
         Some(_) if chained => {
             eprintln!(
@@ -59,7 +65,7 @@ pub fn run(args: &ConsoleArgs) -> Result<()> {
     if !crate::loopback::open_once(&url, BROWSER_WAIT)? {
         return Err(Error::new("no browser opened the console").hint("set BROWSER, or use --print to get the URL"));
     }
-    eprintln!("stsenv: opened the console for {label} ({region})");
+    eprintln!("stsenv: opened the console for {} ({region})", crate::error::printable(&label));
     Ok(())
 }
 

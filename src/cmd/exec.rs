@@ -25,7 +25,7 @@ pub fn run(args: &ExecArgs) -> Result<()> {
     }
     let got = super::obtain_for(&plan, common, &cache)?;
     super::remember(&cache, &plan, &profiles, &got, common);
-    Err(exec(&program, rest, &super::changes(&plan, &got, &profiles)))
+    Err(exec(&program, rest, &super::changes(&plan, &got, &profiles)?))
 }
 
 /// Replaces stsenv with the command; returns only when that failed.

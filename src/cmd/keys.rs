@@ -42,17 +42,20 @@ fn add(name: &str, from_stdin: bool) -> Result<()> {
     check(&creds)?;
     // The same key in other sections (a copy-paste layout): moving one would leave the secret
     // in the file while saying it is gone.
-    let text = std::fs::read_to_string(&profiles.credentials_file).unwrap_or_default();
-    let others: Vec<String> = crate::credentials_file::sections_with(&text, "aws_access_key_id", &creds.access_key_id)
-        .into_iter()
-        .filter(|s| s != name)
-        .collect();
+    let others: Vec<String> = crate::credentials_file::profiles_with(
+        &profiles.config_file,
+        &profiles.credentials_file,
+        "aws_access_key_id",
+        &creds.access_key_id,
+    )
+    .into_iter()
+    .filter(|s| s != name)
+    .collect();
     if !others.is_empty() {
         let list = others.iter().map(|s| format!("[{s}]")).collect::<Vec<_>>().join(" ");
         return Err(Error::new(format!(
-            "key {} also stands in {list} of {}: moving it for this profile alone would leave it there in plaintext",
+            "key {} also stands in {list} of your AWS files: moving it for this profile alone would leave it there in plaintext",
             creds.access_key_id,
-            profiles.credentials_file.display()
         ))
         .profile(name)
         .hint(format!(
@@ -171,6 +174,12 @@ fn rotate(name: &str, token_code: Option<&str>) -> Result<()> {
         .hint(format!("if {other} is not in use, delete it (`aws iam delete-access-key --user-name {user} --access-key-id {other}`) and rotate again")));
     }
     let new = iam.create(&caller, &user).map_err(|e| e.profile(name))?;
+    // What IAM answered is written into the files and shown: checked like typed keys.
+    check(&new).map_err(|e| {
+        e.profile(name).hint(format!(
+            "IAM's CreateAccessKey answered this; delete that key with `aws iam delete-access-key --user-name {user}`"
+        ))
+    })?;
     eprintln!("stsenv: created access key {} for IAM user {}", new.access_key_id, q(&user));
     let undo = |why: Error| -> Error {
         // Back to the old key, which still works; the new one goes.
@@ -233,8 +242,12 @@ fn rotate(name: &str, token_code: Option<&str>) -> Result<()> {
 
 /// The other profiles whose keys are `key_id`: in the credentials file, or in a store.
 fn sharing_key(profiles: &Profiles, name: &str, key_id: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(&profiles.credentials_file).unwrap_or_default();
-    let mut names = crate::credentials_file::sections_with(&text, "aws_access_key_id", key_id);
+    let mut names = crate::credentials_file::profiles_with(
+        &profiles.config_file,
+        &profiles.credentials_file,
+        "aws_access_key_id",
+        key_id,
+    );
     for other in profiles.names() {
         if profiles.get(other).and_then(keyring::marked).as_deref() == Some(key_id) && !names.iter().any(|n| n == other)
         {

@@ -12,7 +12,13 @@ pub fn run(args: &ManArgs) -> Result<()> {
         clap_mangen::Man::new(command).render(&mut page)?;
         return super::write_stdout(&String::from_utf8_lossy(&page));
     };
-    std::fs::create_dir_all(dir).map_err(|e| Error::new(format!("cannot create {}: {e}", dir.display())))?;
+    // Private whatever the umask: a world-writable ~/.local would let others add to ~/.local/bin.
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| Error::new(format!("cannot create {}: {e}", dir.display())))?;
     clap_mangen::generate_to(command, dir)
         .map_err(|e| Error::new(format!("cannot write to {}: {e}", dir.display())))?;
     eprintln!(

@@ -76,7 +76,7 @@ fn deliver(plan: &Plan, common: &Common, output: &Output, profiles: &Profiles) -
         eprintln!("stsenv: wrote [{section}] to {}{until}", profiles.credentials_file.display());
         return Ok(());
     }
-    print(output.shell.get(), &changes(plan, &got, profiles))?;
+    print(output.shell.get(), &changes(plan, &got, profiles)?)?;
     crate::picker::record(&cache, &plan.label);
     Ok(())
 }
@@ -93,7 +93,7 @@ fn dry_run(plan: &Plan) -> Result<()> {
 /// A cache hit with no resolution: what the memo says this command line resolves to, when
 /// its cache entry is fresh. `None` sends the command down the whole path.
 fn remembered(cache: &crate::cache::Cache, common: &Common) -> Option<(memo::Resolved, obtain::Obtained)> {
-    if common.dry_run || common.cache_mode() != crate::cache::Mode::Use {
+    if common.dry_run || common.cache_mode() != crate::cache::Mode::Use || profile_mode() {
         return None;
     }
     let resolved: memo::Resolved = memo::lookup(cache, "resolve", &command_line())?;
@@ -108,7 +108,9 @@ fn remembered(cache: &crate::cache::Cache, common: &Common) -> Option<(memo::Res
 fn remember(cache: &crate::cache::Cache, plan: &Plan, profiles: &Profiles, got: &obtain::Obtained, common: &Common) {
     let from_env = matches!(plan.source, crate::source::Source::Environment { .. })
         || matches!(&plan.source, crate::source::Source::WebIdentity(w) if w.profile.is_none());
-    let (Some(key), false, false, false) = (&got.cache_key, from_env, common.dry_run, plan.request.picked) else {
+    // `--profile-env` writes its profile on the way: always the whole path.
+    let skip = common.dry_run || plan.request.picked || plan.request.profile_env;
+    let (Some(key), false, false) = (&got.cache_key, from_env, skip) else {
         return;
     };
     memo::store(cache, "resolve", &command_line(), resolved(plan, profiles, key.clone()));
@@ -157,6 +159,7 @@ fn remembered_changes(resolved: &memo::Resolved, got: &obtain::Obtained) -> vars
         region: resolved.region.as_deref(),
         config_profile: resolved.config_profile.as_deref(),
         request: Some(resolved.request.clone()),
+        profile_env: None,
     };
     let mut changes = vars::session(&session, &vars::real_env);
     changes.watch = got.cache_file.as_ref().map(|f| f.with_extension("renewed"));
@@ -170,9 +173,55 @@ fn obtain_for(plan: &Plan, common: &Common, cache: &crate::cache::Cache) -> Resu
     obtain::obtain(plan, &options, cache)
 }
 
-/// The variables for the credentials a plan obtained.
-fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> vars::Changes {
-    remembered_changes(&resolved(plan, profiles, got.cache_key.clone().unwrap_or_default()), got)
+/// The variables for the credentials a plan obtained: the keys, or with `--profile-env` the
+/// profile stsenv keeps for the target.
+fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> Result<vars::Changes> {
+    if plan.request.profile_env {
+        return profile_env_changes(plan, got, profiles);
+    }
+    Ok(remembered_changes(&resolved(plan, profiles, got.cache_key.clone().unwrap_or_default()), got))
+}
+
+/// `--profile-env`: `[profile TARGET.stsenv]` (a section stsenv owns, written once, never the
+/// user's TARGET) runs `stsenv credential-process` for TARGET, so every SDK gets TARGET's
+/// credentials from stsenv's cache on demand; the shell holds only AWS_PROFILE, the region and
+/// how long renewals need no prompt (the MFA session, the SSO sign-in).
+fn profile_env_changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> Result<vars::Changes> {
+    let cache = crate::cache::Cache::open()?;
+    let name = env_profile_name(&plan.label);
+    let asked = crate::plan::Request { profile_env: false, ..plan.request.clone() }.words();
+    let command = credential_process::command_line(asked.into_iter().skip(1))?;
+    let mut settings = vec![("stsenv_profile_env", plan.label.clone())];
+    if let Some(region) = &plan.region {
+        settings.push(("region", region.clone()));
+    }
+    crate::credentials_file::write_credential_process(&profiles.config_file, &name, &command, &settings, &cache)
+        .map_err(|e| e.hint(format!("--profile-env keeps [profile {name}] for itself: rename yours")))?;
+    let request = shell_words::join(plan.request.words());
+    let session = vars::Session {
+        label: &plan.label,
+        creds: &got.creds,
+        region: plan.region.as_deref(),
+        config_profile: Some(&name),
+        request: Some(request),
+        profile_env: Some(vars::ProfileEnv { profile: &name, expires_at: obtain::renewable_until(plan, &cache) }),
+    };
+    let mut changes = vars::session(&session, &vars::real_env);
+    changes.watch = got.cache_file.as_ref().map(|f| f.with_extension("renewed"));
+    Ok(changes)
+}
+
+/// `STSENV_MODE=profile`: `--profile-env` is the default for `assume` and `exec`.
+fn profile_mode() -> bool {
+    std::env::var("STSENV_MODE").is_ok_and(|m| m == "profile")
+}
+
+/// The profile `--profile-env` keeps for TARGET: `TARGET.stsenv`, any character a profile
+/// name cannot hold (an ARN's `:` and `/`) as `-`.
+fn env_profile_name(label: &str) -> String {
+    let clean: String =
+        label.chars().map(|c| if c.is_ascii_alphanumeric() || "_-.@+".contains(c) { c } else { '-' }).collect();
+    format!("{clean}.stsenv")
 }
 
 fn print(shell: Shell, changes: &vars::Changes) -> Result<()> {

@@ -24,7 +24,9 @@ static CHILD: AtomicI32 = AtomicI32::new(0);
 pub fn run(args: &ExecArgs) -> Result<()> {
     let common = &args.assume.common;
     let (program, rest) = super::exec::command(&args.command);
-    let (plan, profiles) = super::assume::plan(&args.assume, "exec")?;
+    let (mut plan, profiles) = super::assume::plan(&args.assume, "exec")?;
+    // The child asks the server, never a profile.
+    plan.request.profile_env = false;
     if common.dry_run {
         return super::dry_run(&plan);
     }
@@ -46,7 +48,7 @@ pub fn run(args: &ExecArgs) -> Result<()> {
 
     let mut child = Command::new(&program);
     child.args(rest);
-    super::exec::apply(&super::changes(&plan, &first, &profiles), &mut child);
+    super::exec::apply(&super::changes(&plan, &first, &profiles)?, &mut child);
     for name in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",

@@ -51,9 +51,19 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         _ => {
             let name = profile::default_profile();
             let creds = from_profile(&name)?;
-            let at = creds.expires_at;
             from_files = true;
-            (creds, Some(name), at)
+            // `--profile-env`: the session is the target's; AWS_PROFILE is stsenv's profile for it.
+            if let Some(label) = label.clone().filter(|l| {
+                var("STSENV_REQUEST").is_some_and(|r| r.contains("--profile-env"))
+                    && name.ends_with(".stsenv")
+                    && !l.is_empty()
+            }) {
+                let at = expires_at.or(creds.expires_at);
+                (creds, Some(label), at)
+            } else {
+                let at = creds.expires_at;
+                (creds, Some(name), at)
+            }
         }
     };
     let left = expires_at.map(|at| at - now());
@@ -67,7 +77,14 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let mut text = String::new();
     if let Some(label) = &label {
         text += &format!("profile:  {}\n", printable(label));
-        if from_files {
+        if from_files && var("STSENV_REQUEST").is_some_and(|r| r.contains("--profile-env")) {
+            let via = profile::default_profile();
+            text += &format!(
+                "mode:     AWS_PROFILE={} (no keys in the environment: every tool asks stsenv; {} is when the MFA session or sign-in ends)\n",
+                printable(&via),
+                if expires_at.is_some() { "`expires`" } else { "nothing expires here" }
+            );
+        } else if from_files {
             // Say where these came from: nothing in the environment, so the profile files.
             text += "source:   the profile files (no AWS keys in the environment; AWS_PROFILE, else default)\n";
         }

@@ -18,7 +18,15 @@ pub(super) fn role_on_source(profiles: &Profiles, req: &Request, role: Role) -> 
     {
         // In EKS or CI with no profile files: the environment's web identity is the source.
         let session_name = req.session_name.clone().unwrap_or_else(|| default_session_name(None));
-        let step = AssumeRole { profile: None, role, session_name, external_id: None, duration: None, mfa: None };
+        let step = AssumeRole {
+            profile: None,
+            role,
+            session_name,
+            external_id: None,
+            duration: None,
+            mfa: None,
+            narrowing: Default::default(),
+        };
         return Ok((Source::WebIdentity(web), vec![Step::AssumeRole(step)]));
     }
     if profiles.get(&source_name).is_none() {
@@ -44,6 +52,7 @@ pub(super) fn role_on_source(profiles: &Profiles, req: &Request, role: Role) -> 
         external_id: None,
         duration: None,
         mfa,
+        narrowing: Default::default(),
     }));
     Ok((source, steps))
 }
@@ -144,6 +153,7 @@ pub(super) fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> 
         external_id: value(p, "external_id").map(str::to_owned),
         duration,
         mfa,
+        narrowing: super::Narrowing::of_profile(profiles, name, p)?,
     }));
     Ok((source, steps))
 }

@@ -10,7 +10,10 @@ use crate::source::{self, Source};
 use std::fmt;
 
 mod chain;
+mod narrow;
 mod validate;
+
+pub use narrow::{Asked, Narrowing, policy as read_policy, tag as parse_tag};
 
 use chain::{chain, role_on_source};
 pub use validate::check_role_arn;
@@ -38,6 +41,10 @@ pub struct Request {
     /// TARGET was chosen in the picker: the command line does not name it, so what it
     /// resolved to is never remembered under that command line.
     pub picked: bool,
+    /// Session policies, tags and source identity for the role TARGET names.
+    pub narrow: Asked,
+    /// Export AWS_PROFILE (a profile whose credential_process is stsenv) instead of keys.
+    pub profile_env: bool,
 }
 
 impl Request {
@@ -63,6 +70,10 @@ impl Request {
         }
         if let Some(d) = self.duration {
             flags.extend(["--duration".to_owned(), d.to_string()]);
+        }
+        flags.extend(Narrowing::words(&self.narrow));
+        if self.profile_env {
+            flags.push("--profile-env".to_owned());
         }
         words.splice(1..1, flags);
         words
@@ -105,6 +116,9 @@ pub struct AssumeRole {
     pub external_id: Option<String>,
     pub duration: Option<u32>,
     pub mfa: Option<Mfa>,
+    /// Session policies, tags, source identity (its profile's, and the command line's for
+    /// the last step).
+    pub narrowing: Narrowing,
 }
 
 #[derive(Debug, Clone)]
@@ -153,7 +167,8 @@ impl Step {
                 };
                 let external_id = a.external_id.as_deref().unwrap_or("");
                 let duration = a.duration.map_or(String::new(), |d| d.to_string());
-                format!("assume|{role}|{}|{external_id}|{duration}|{serial}", a.session_name)
+                let narrowed = a.narrowing.fingerprint();
+                format!("assume|{role}|{}|{external_id}|{duration}|{serial}{narrowed}", a.session_name)
             }
         }
     }
@@ -210,6 +225,17 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
                 let profile = last.profile.clone().unwrap_or_else(|| target.to_owned());
                 last.mfa = Some(Mfa::new(profiles, &profile, serial));
             }
+            let arn = match &last.role {
+                Role::Arn(arn) => Some(arn.as_str()),
+                Role::Name(_) => None,
+            };
+            last.narrowing =
+                std::mem::take(&mut last.narrowing).with(&req.narrow, arn).map_err(|e| e.profile(target))?;
+        }
+        _ if req.narrow != Asked::default() => {
+            return Err(Error::new("session policies and tags narrow a role, and this assumes none")
+                .profile(target)
+                .hint("name a role profile, a role ARN or a role name"));
         }
         // A profile with plain keys: hand out a session, never the long-term keys themselves.
         _ if source.long_term() => return session(profiles, req),
@@ -396,6 +422,9 @@ impl Plan {
                     write!(f, " for {d}")?;
                     if let Some(id) = &a.external_id {
                         write!(f, " with external id {}", q(id))?;
+                    }
+                    if !a.narrowing.is_empty() {
+                        write!(f, " narrowed by {}", a.narrowing.describe())?;
                     }
                 }
             }

@@ -129,15 +129,19 @@ pub fn device_flow(session: &SsoSession, previous: Option<&Token>, no_browser: b
         .start_url(&session.start_url)
         .send();
     let auth = runtime.block_on(call).map_err(|e| *sdk_error("StartDeviceAuthorization", "SSO OIDC", e).error)?;
-    let code = auth.user_code().unwrap_or_default();
+    // From the OIDC service: shown on the terminal only through the printable filter, and a
+    // URL with anything but its own characters is never handed to a browser.
+    let code = crate::error::printable(auth.user_code().unwrap_or_default());
     let url = auth.verification_uri_complete().or(auth.verification_uri()).unwrap_or_default();
+    let url_ok = url.starts_with("https://") && url.bytes().all(|b| b.is_ascii_graphic());
+    let url = crate::error::printable(url);
     tell(&format!(
         "stsenv: sign in to {} ({}):\n  open   {url}\n  code   {code}\n",
         session.label(),
         session.start_url
     ));
-    if !no_browser {
-        crate::browser::open(url);
+    if !no_browser && url_ok {
+        crate::browser::open(&url);
     }
 
     let deadline = Instant::now() + Duration::from_secs(auth.expires_in().max(1) as u64);
@@ -174,7 +178,7 @@ pub fn device_flow(session: &SsoSession, previous: Option<&Token>, no_browser: b
                     Some("AuthorizationPendingException" | "ExpiredTokenException") => {
                         return Err(Error::new(format!(
                             "the sign-in code {} expired before it was confirmed",
-                            q(code)
+                            q(&code)
                         ))
                         .hint(format!(
                             "run `stsenv login {}` again and confirm it in the browser",
