@@ -152,7 +152,7 @@ fn run_step(
                 }
             };
             let got = client
-                .assume_role(creds, &arn, &a.session_name, a.external_id.as_deref(), a.duration, mfa, &a.narrowing)
+                .assume_role(creds, &arn, a, mfa)
                 .map_err(|e| match (&a.role, &plan.not_a_profile, account) {
                     (Role::Name(name), Some(guess), Some(account)) => denied_as_role(e, name, &account, guess),
                     _ => e,

@@ -4,7 +4,7 @@
 use crate::client::{Endpoint, causes};
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
-use crate::plan::Narrowing;
+use crate::plan::AssumeRole;
 use aws_sdk_sts::config::{BehaviorVersion, IdentityCache, Region, retry::RetryConfig};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 
@@ -62,16 +62,16 @@ impl Sts {
         self.convert(out.credentials())
     }
 
+    /// AssumeRole of `role_arn` as `step` asks (session name, external id, duration, narrowing).
     pub fn assume_role(
         &self,
         creds: &Credentials,
         role_arn: &str,
-        session_name: &str,
-        external_id: Option<&str>,
-        duration: Option<u32>,
+        step: &AssumeRole,
         mfa: Option<MfaCode>,
-        narrowing: &Narrowing,
     ) -> Result<Credentials> {
+        let (session_name, external_id, duration, narrowing) =
+            (&step.session_name, step.external_id.as_deref(), step.duration, &step.narrowing);
         use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
         // Empty lists stay unset: an empty list would send a bare `PolicyArns=`.
         fn some<T>(v: Vec<T>) -> Option<Vec<T>> {

@@ -153,7 +153,7 @@ pub(super) fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> 
         external_id: value(p, "external_id").map(str::to_owned),
         duration,
         mfa,
-        narrowing: super::Narrowing::of_profile(profiles, name, p)?,
+        narrowing: Box::new(super::Narrowing::of_profile(profiles, name, p)?),
     }));
     Ok((source, steps))
 }

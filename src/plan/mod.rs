@@ -118,7 +118,7 @@ pub struct AssumeRole {
     pub mfa: Option<Mfa>,
     /// Session policies, tags, source identity (its profile's, and the command line's for
     /// the last step).
-    pub narrowing: Narrowing,
+    pub narrowing: Box<Narrowing>,
 }
 
 #[derive(Debug, Clone)]
@@ -229,8 +229,8 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
                 Role::Arn(arn) => Some(arn.as_str()),
                 Role::Name(_) => None,
             };
-            last.narrowing =
-                std::mem::take(&mut last.narrowing).with(&req.narrow, arn).map_err(|e| e.profile(target))?;
+            let narrowing = std::mem::take(&mut *last.narrowing).with(&req.narrow, arn).map_err(|e| e.profile(target))?;
+            *last.narrowing = narrowing;
         }
         _ if req.narrow != Asked::default() => {
             return Err(Error::new("session policies and tags narrow a role, and this assumes none")
