@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what the tests need when it is missing —
 # zsh, fish, direnv, shellcheck, strace, the AWS CLI v2 and a Secret Service keyring
-# (gnome-keyring in a dbus-run-session) from apt; nushell from npm; moto, boto3,
+# (gnome-keyring in a dbus-run-session) from apt; nushell and the AWS SDK for JavaScript
+# from npm; moto, boto3,
 # python-dotenv and the AWS CLI in a venv —
 # then runs the whole suite. Extra arguments go to `cargo test`.
 set -euo pipefail
@@ -44,6 +45,14 @@ if ! "$nu_prefix/bin/nu" --version 2>/dev/null | grep -qx "$nu_version"; then
     ln -sf "$(find "$nu_prefix/node_modules" -path '*/bin/nu' -type f | head -n 1)" "$nu_prefix/bin/nu"
 fi
 export STSENV_TEST_NU=${STSENV_TEST_NU:-$nu_prefix/bin/nu}
+
+# The AWS SDK for JavaScript v3 (npm), pinned, beside the venv: a real client of --profile-env.
+js_version=3.1178.0
+if ! grep -qs "\"version\": \"$js_version\"" "$venv/js/node_modules/@aws-sdk/client-sts/package.json"; then
+    echo "test.sh: installing @aws-sdk/client-sts $js_version from npm" >&2
+    mkdir -p "$venv/js"
+    npm install --silent --prefix "$venv/js" "@aws-sdk/client-sts@$js_version" >/dev/null
+fi
 
 if ! "$venv/bin/python" -c 'import moto, boto3, awscli, dotenv' 2>/dev/null || [ ! -x "$venv/bin/moto_server" ]; then
     echo "test.sh: creating $venv with moto" >&2
