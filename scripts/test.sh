@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what the tests need when it is missing —
-# zsh, fish, direnv, shellcheck, strace, the AWS CLI v2 and a Secret Service keyring
-# (gnome-keyring in a dbus-run-session) from apt; nushell and the AWS SDK for JavaScript
+# zsh, fish, direnv, shellcheck, strace, the AWS CLI v2, pass with gnupg, node and a Secret
+# Service keyring (gnome-keyring in a dbus-run-session) from apt; nushell and the AWS SDK for JavaScript
 # from npm; moto, boto3,
 # python-dotenv and the AWS CLI in a venv —
 # then runs the whole suite. Extra arguments go to `cargo test`.
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in zsh fish direnv shellcheck strace setsid python3 dbus-run-session gnome-keyring-daemon openssl; do
+for tool in zsh fish direnv shellcheck strace setsid python3 dbus-run-session gnome-keyring-daemon openssl pass gpg node; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 # The AWS CLI v2 (Debian's awscli), as a user would have it; pip's awscli in the venv is v1.
@@ -22,6 +22,8 @@ if ((${#missing[@]})); then
             python3) packages+=(python3 python3-venv) ;;
             dbus-run-session) packages+=(dbus-daemon) ;;
             gnome-keyring-daemon) packages+=(gnome-keyring) ;;
+            gpg) packages+=(gnupg) ;;
+            node) packages+=(nodejs npm) ;;
             *) packages+=("$tool") ;;
         esac
     done

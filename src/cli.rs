@@ -67,26 +67,40 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum KeysAction {
-    /// Move PROFILE's keys from ~/.aws/credentials into the OS keyring (none there: asks)
+    /// Move PROFILE's keys from ~/.aws/credentials into a store (none there: asks)
     Add {
         #[arg(add = profile_completer())]
         profile: String,
         /// Read the access key id and the secret, a line each, from stdin
         #[arg(long)]
         from_stdin: bool,
+        /// Where [default: the OS keyring where one answers, else the encrypted file]
+        #[arg(long, value_enum)]
+        store: Option<crate::store::Store>,
     },
-    /// The profiles whose keys are in the keyring, with their key ids
+    /// The profiles whose keys stsenv keeps, with their key ids and stores
     List,
-    /// Delete PROFILE's keys from the keyring
+    /// Delete PROFILE's keys from their store
     Remove {
         #[arg(add = profile_completer())]
         profile: String,
     },
-    /// Put PROFILE's keys back into ~/.aws/credentials (plaintext) and out of the keyring
+    /// Put PROFILE's keys back into ~/.aws/credentials (plaintext) and out of their store
     Export {
         #[arg(add = profile_completer())]
         profile: String,
     },
+    /// Move PROFILE's keys to another store (read back before the old entry goes)
+    Migrate {
+        #[arg(add = profile_completer())]
+        profile: String,
+        #[arg(long, value_enum)]
+        to: crate::store::Store,
+    },
+    /// Ask the encrypted file's passphrase and keep it unlocked (STSENV_UNLOCK_TTL, default 15m)
+    Unlock,
+    /// Forget the encrypted file's unlock now
+    Lock,
     /// Replace PROFILE's access key with a new one: create, store, prove, then delete the old
     Rotate {
         #[arg(add = profile_completer())]

@@ -28,5 +28,6 @@ pub mod render;
 pub mod secrets;
 pub mod signin;
 pub mod source;
+pub mod store;
 pub mod sts;
 pub mod vars;

@@ -151,9 +151,8 @@ fn run_step(
                     (format!("arn:{partition}:iam::{}:role/{name}", me.account), Some(me.account))
                 }
             };
-            let got = client
-                .assume_role(creds, &arn, a, mfa)
-                .map_err(|e| match (&a.role, &plan.not_a_profile, account) {
+            let got =
+                client.assume_role(creds, &arn, a, mfa).map_err(|e| match (&a.role, &plan.not_a_profile, account) {
                     (Role::Name(name), Some(guess), Some(account)) => denied_as_role(e, name, &account, guess),
                     _ => e,
                 })?;

@@ -262,7 +262,7 @@ fn cache_list_and_clear_say_what_they_did() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".renewed"))
+        .filter(|n| !n.ends_with(".renewed") && n != "history")
         .collect();
     assert!(left.is_empty(), "lock files pile up: {left:?}");
 }
@@ -360,7 +360,8 @@ fn second_walkthrough_findings() {
     let sso = "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n\
                [profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Developer\n";
     std::fs::write(home.aws_file("config"), format!("{CONFIG}\n{sso}")).unwrap();
-    let (_, _, stderr) = stsenv(&["login"]);
+    // (Bare `stsenv login` signs in to the only [sso-session]: see tests/walkthrough.rs.)
+    let (_, _, stderr) = stsenv(&["login", "default"]);
     assert!(stderr.contains("profile 'default': it is not an SSO profile"), "{stderr}");
     assert!(stderr.contains("`stsenv login dev` or `stsenv login --sso-session corp`"), "{stderr}");
 

@@ -66,7 +66,12 @@ fn profile_env_exports_no_keys_and_every_sdk_gets_the_role_from_one_assume() {
     let mut cmd = home.command(require("setsid"));
     cmd.args(["-w", "bash", "-c", again]);
     let out = output_within(&mut cmd, std::time::Duration::from_secs(60));
-    assert!(text(&out.stdout).contains(":assumed-role/s3FullforAssumeRole/"), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(":assumed-role/s3FullforAssumeRole/"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     assert!(!text(&out.stderr).contains("Enter MFA code"));
     assert_eq!(assume_roles(&proxy).len(), 2);
 }
@@ -91,7 +96,11 @@ fn profile_env_in_exec_renew_and_the_prompt() {
     sh.init();
     sh.run("stsenv assume readonly");
     let out = sh.run("echo \"[$STSENV_PROMPT] P=$AWS_PROFILE K=${AWS_ACCESS_KEY_ID-none}\"");
-    assert!((out.contains("[readonly 11h5") || out.contains("[readonly 12h00m]")) && out.contains("P=readonly.stsenv K=none"), "{out}");
+    assert!(
+        (out.contains("[readonly 11h5") || out.contains("[readonly 12h00m]"))
+            && out.contains("P=readonly.stsenv K=none"),
+        "{out}"
+    );
     let out = sh.run("stsenv renew; echo \"P=$AWS_PROFILE K=${AWS_ACCESS_KEY_ID-none} R=$STSENV_REQUEST\"");
     assert!(out.contains("P=readonly.stsenv K=none") && out.contains("--profile-env"), "{out}");
 }
@@ -105,7 +114,8 @@ fn session_policies_tags_and_source_identity_reach_sts_as_given() {
          transitive_session_tags = project\nsource_identity = bob\n"
     );
     let home = Home::with(&proxy.url, &config, CREDENTIALS);
-    let policy = r#"{ "Version": "2012-10-17", "Statement": [ { "Effect": "Allow", "Action": "s3:Get*", "Resource": "*" } ] }"#;
+    let policy =
+        r#"{ "Version": "2012-10-17", "Statement": [ { "Effect": "Allow", "Action": "s3:Get*", "Resource": "*" } ] }"#;
     let out = home.stsenv(&[
         "assume",
         "s3FullforAssumeRole",
@@ -132,9 +142,15 @@ fn session_policies_tags_and_source_identity_reach_sts_as_given() {
     let call = assume_roles(&proxy).pop().unwrap();
     let packed: serde_json::Value = serde_json::from_str(policy).unwrap();
     assert_eq!(call.param("Policy"), Some(packed.to_string()));
-    assert_eq!(call.param("PolicyArns.member.1.arn").as_deref(), Some("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"));
+    assert_eq!(
+        call.param("PolicyArns.member.1.arn").as_deref(),
+        Some("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    );
     assert_eq!(call.param("PolicyArns.member.2.arn").as_deref(), Some("arn:aws:iam::123456789012:policy/Mine"));
-    assert_eq!((call.param("Tags.member.1.Key"), call.param("Tags.member.1.Value")), (Some("team".into()), Some("infra".into())));
+    assert_eq!(
+        (call.param("Tags.member.1.Key"), call.param("Tags.member.1.Value")),
+        (Some("team".into()), Some("infra".into()))
+    );
     assert_eq!(
         (call.param("Tags.member.2.Key"), call.param("Tags.member.2.Value")),
         (Some("cost center".into()), Some("4 2".into()))
@@ -163,7 +179,10 @@ fn session_policies_tags_and_source_identity_reach_sts_as_given() {
     assert!(read_only.status.success() && full.status.success(), "{}", text(&full.stderr));
     let calls = assume_roles(&proxy);
     assert_eq!(calls.len(), before + 2);
-    assert_eq!(calls[before].param("PolicyArns.member.1.arn").as_deref(), Some("arn:aws:iam::aws:policy/ReadOnlyAccess"));
+    assert_eq!(
+        calls[before].param("PolicyArns.member.1.arn").as_deref(),
+        Some("arn:aws:iam::aws:policy/ReadOnlyAccess")
+    );
     assert_eq!(calls[before + 1].param("PolicyArns.member.1.arn"), None);
     assert_ne!(key(&read_only), key(&full));
     // And each is a cache hit for its own request.

@@ -1,27 +1,31 @@
-//! `stsenv keys add|list|remove|export`: an IAM user's long-term keys in the OS keyring
-//! (`source::keyring`) instead of plaintext `~/.aws/credentials`. Every file edit keeps every
-//! byte it does not mean to change; the keys leave the file only once the keyring holds them.
+//! `stsenv keys add|list|remove|export|migrate|unlock|lock|rotate`: an IAM user's long-term
+//! keys in a store (`crate::store`: the OS keyring, the encrypted file, pass) instead of
+//! plaintext `~/.aws/credentials`. Every file edit keeps every byte it does not mean to
+//! change; the keys leave the file only once the store holds them (read back).
 
 use crate::cli::KeysAction;
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
 use crate::profile::{self, Profiles, value};
-use crate::source::keyring::{self, MARKER};
+use crate::store::{self, MARKER, Store};
 use std::io::BufRead;
 
 const FILE_KEYS: [&str; 2] = ["aws_access_key_id", "aws_secret_access_key"];
 
 pub fn run(action: &KeysAction) -> Result<()> {
     match action {
-        KeysAction::Add { profile, from_stdin } => add(profile, *from_stdin),
+        KeysAction::Add { profile, from_stdin, store } => add(profile, *from_stdin, *store),
         KeysAction::List => list(),
         KeysAction::Remove { profile } => remove(profile),
         KeysAction::Export { profile } => export(profile),
+        KeysAction::Migrate { profile, to } => migrate(profile, *to),
+        KeysAction::Unlock => unlock(),
+        KeysAction::Lock => lock(),
         KeysAction::Rotate { profile, token_code } => rotate(profile, token_code.as_deref()),
     }
 }
 
-fn add(name: &str, from_stdin: bool) -> Result<()> {
+fn add(name: &str, from_stdin: bool, store: Option<Store>) -> Result<()> {
     let profiles = Profiles::load(name)?;
     let in_file =
         profiles.get(name).and_then(|p| Some((value(p, "aws_access_key_id")?, value(p, "aws_secret_access_key")?)));
@@ -63,25 +67,38 @@ fn add(name: &str, from_stdin: bool) -> Result<()> {
         )));
     }
     let cache = crate::cache::Cache::open()?;
+    let store = match store {
+        Some(store) => store,
+        None => {
+            let store = Store::default_here();
+            if store == Store::File {
+                eprintln!(
+                    "stsenv: no OS keyring answers here (WSL, SSH, a container?): the keys go to {} instead",
+                    store.describe()
+                );
+            }
+            store
+        }
+    };
     let command = super::credential_process::command_line(["--".to_owned(), name.to_owned()])?;
-    keyring::store(name, &creds)?;
+    store.save(name, &creds)?;
     // Other tools get the profile's credentials from stsenv: a session, never these keys.
-    let marker = (MARKER, format!("keyring {}", creds.access_key_id));
+    let marker = store::marker(store, &creds.access_key_id);
     crate::credentials_file::write_credential_process(&profiles.config_file, name, &command, &[marker], &cache)
         .map_err(|e| {
-            e.hint(format!("the keys are in {} already; fix the config and run this again", keyring::backend()))
+            e.hint(format!("the keys are in {} already; fix the config and run this again", store.describe()))
         })?;
     crate::credentials_file::remove_keys(&profiles.credentials_file, name, &FILE_KEYS, &cache).map_err(|e| {
         e.hint(format!(
             "the keys are in {} and the config says so; remove them from the file by hand",
-            keyring::backend()
+            store.describe()
         ))
     })?;
     eprintln!(
         "stsenv: keys {} of profile {} are in {}{}; other tools get sessions through `credential_process` in {}",
         creds.access_key_id,
         q(name),
-        keyring::backend(),
+        store.describe(),
         if in_file.is_some() {
             format!(", no longer in {}", profiles.credentials_file.display())
         } else {
@@ -94,33 +111,100 @@ fn add(name: &str, from_stdin: bool) -> Result<()> {
 
 fn list() -> Result<()> {
     let profiles = Profiles::load(&profile::default_profile())?;
-    let rows: Vec<(String, String)> =
-        profiles.names().into_iter().filter_map(|n| Some((n.to_owned(), keyring::marked(profiles.get(n)?)?))).collect();
+    let rows: Vec<(String, Store, String)> = profiles
+        .names()
+        .into_iter()
+        .filter_map(|n| {
+            let (store, key_id) = store::marked(profiles.get(n)?)?;
+            Some((n.to_owned(), store, key_id))
+        })
+        .collect();
+    // The file store's lock state, whether or not a profile uses it yet.
+    let file_state = match store::file::state() {
+        None => None,
+        Some(Some(until)) => {
+            Some(format!("unlocked for {}", crate::duration::human((until - crate::creds::now()).max(0) as u32)))
+        }
+        Some(None) => Some("locked (`stsenv keys unlock`)".to_owned()),
+    };
     if rows.is_empty() {
-        eprintln!(
-            "stsenv: no profile keeps its keys in {}; `stsenv keys add PROFILE` moves them there",
-            keyring::backend()
-        );
+        eprintln!("stsenv: no profile keeps its keys in a store; `stsenv keys add PROFILE` moves them there");
         return Ok(());
     }
-    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0).max("PROFILE".len());
+    let width = rows.iter().map(|(n, _, _)| n.len()).max().unwrap_or(0).max("PROFILE".len());
     let mut text = format!("{:width$}  {:20}  STORE\n", "PROFILE", "ACCESS KEY ID");
-    for (name, key_id) in rows {
-        text += &format!("{name:width$}  {key_id:20}  {}\n", keyring::backend());
+    for (name, store, key_id) in rows {
+        let state = match (store, &file_state) {
+            (Store::File, Some(state)) => format!(" ({state})"),
+            _ => String::new(),
+        };
+        text += &format!("{name:width$}  {key_id:20}  {}{state}\n", store.describe());
     }
     super::write_stdout(&text)
 }
 
 fn remove(name: &str) -> Result<()> {
     let profiles = Profiles::load(name)?;
-    marked(&profiles, name)?;
-    keyring::delete(name)?;
+    let (store, _) = marked(&profiles, name)?;
+    store.delete(name)?;
     unmark(&profiles, name)?;
     eprintln!(
         "stsenv: the keys of profile {} are gone from {}; the profile has no keys now",
         q(name),
-        keyring::backend()
+        store.describe()
     );
+    Ok(())
+}
+
+/// Reads from the old store, writes to the new one and reads it back; only then the old
+/// entry goes and the marker changes. A failure leaves the old store as it was.
+fn migrate(name: &str, to: Store) -> Result<()> {
+    let profiles = Profiles::load(name)?;
+    let (from, _) = marked(&profiles, name)?;
+    if from == to {
+        eprintln!("stsenv: the keys of profile {} are in {} already", q(name), to.describe());
+        return Ok(());
+    }
+    let creds = from.load(name)?;
+    to.save(name, &creds)?;
+    let cache = crate::cache::Cache::open()?;
+    let command = super::credential_process::command_line(["--".to_owned(), name.to_owned()])?;
+    crate::credentials_file::write_credential_process(
+        &profiles.config_file,
+        name,
+        &command,
+        &[store::marker(to, &creds.access_key_id)],
+        &cache,
+    )?;
+    from.delete(name).map_err(|e| {
+        e.hint(format!("the keys are in {} and the profile says so; delete the old entry by hand", to.describe()))
+    })?;
+    eprintln!(
+        "stsenv: keys {} of profile {} moved from {} to {}",
+        creds.access_key_id,
+        q(name),
+        from.describe(),
+        to.describe()
+    );
+    Ok(())
+}
+
+fn unlock() -> Result<()> {
+    match store::file::unlock_now()? {
+        Some(until) => eprintln!(
+            "stsenv: the key file is unlocked for {} (STSENV_UNLOCK_TTL); `stsenv keys lock` forgets it now",
+            crate::duration::human((until - crate::creds::now()).max(0) as u32)
+        ),
+        None => eprintln!("stsenv: the passphrase is right, but {}", store::unlock::unavailable_note()),
+    }
+    Ok(())
+}
+
+fn lock() -> Result<()> {
+    match store::file::lock_now()? {
+        true => eprintln!("stsenv: the key file is locked"),
+        false => eprintln!("stsenv: the key file was not unlocked"),
+    }
     Ok(())
 }
 
@@ -249,7 +333,8 @@ fn sharing_key(profiles: &Profiles, name: &str, key_id: &str) -> Vec<String> {
         key_id,
     );
     for other in profiles.names() {
-        if profiles.get(other).and_then(keyring::marked).as_deref() == Some(key_id) && !names.iter().any(|n| n == other)
+        if profiles.get(other).and_then(store::marked).is_some_and(|(_, id)| id == key_id)
+            && !names.iter().any(|n| n == other)
         {
             names.push(other.to_owned());
         }
@@ -270,18 +355,17 @@ fn prove(sts: &crate::sts::Sts, new: &Credentials) -> Result<()> {
     }
 }
 
-/// Where the profile keeps its keys: the keyring (with the config's marker) or the file.
+/// Where the profile keeps its keys: its store (with the config's marker) or the file.
 fn store_keys(profiles: &Profiles, name: &str, creds: &Credentials) -> Result<()> {
     let cache = crate::cache::Cache::open()?;
-    match profiles.get(name).and_then(keyring::marked) {
-        Some(_) => {
-            keyring::store(name, creds)?;
-            let marker = (MARKER, format!("keyring {}", creds.access_key_id));
+    match profiles.get(name).and_then(store::marked) {
+        Some((store, _)) => {
+            store.save(name, creds)?;
             crate::credentials_file::write_credential_process(
                 &profiles.config_file,
                 name,
                 &super::credential_process::command_line(["--".to_owned(), name.to_owned()])?,
-                &[marker],
+                &[store::marker(store, &creds.access_key_id)],
                 &cache,
             )
         }
@@ -289,31 +373,29 @@ fn store_keys(profiles: &Profiles, name: &str, creds: &Credentials) -> Result<()
     }
 }
 
-/// Back into the credentials file, on request only; then out of the keyring.
+/// Back into the credentials file, on request only; then out of the store.
 fn export(name: &str) -> Result<()> {
     let profiles = Profiles::load(name)?;
-    marked(&profiles, name)?;
-    let creds = keyring::load(name)?;
+    let (store, _) = marked(&profiles, name)?;
+    let creds = store.load(name)?;
     let cache = crate::cache::Cache::open()?;
     crate::credentials_file::write(&profiles.credentials_file, name, &creds, true, &cache)?;
     unmark(&profiles, name)?;
-    keyring::delete(name)?;
+    store.delete(name)?;
     eprintln!(
         "stsenv: keys {} of profile {} are back in {} (plaintext) and gone from {}",
         creds.access_key_id,
         q(name),
         profiles.credentials_file.display(),
-        keyring::backend()
+        store.describe()
     );
     Ok(())
 }
 
-fn marked(profiles: &Profiles, name: &str) -> Result<String> {
+fn marked(profiles: &Profiles, name: &str) -> Result<(Store, String)> {
     let p = profiles.get(name).ok_or_else(|| profile::unknown(profiles, name))?;
-    keyring::marked(p).ok_or_else(|| {
-        Error::new(format!("its keys are not in {}", keyring::backend()))
-            .profile(name)
-            .hint("`stsenv keys list` shows which are")
+    store::marked(p).ok_or_else(|| {
+        Error::new("its keys are not in a store of stsenv's").profile(name).hint("`stsenv keys list` shows which are")
     })
 }
 

@@ -229,7 +229,8 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
                 Role::Arn(arn) => Some(arn.as_str()),
                 Role::Name(_) => None,
             };
-            let narrowing = std::mem::take(&mut *last.narrowing).with(&req.narrow, arn).map_err(|e| e.profile(target))?;
+            let narrowing =
+                std::mem::take(&mut *last.narrowing).with(&req.narrow, arn).map_err(|e| e.profile(target))?;
             *last.narrowing = narrowing;
         }
         _ if req.narrow != Asked::default() => {

@@ -1,5 +1,5 @@
 //! `aws_access_key_id` / `aws_secret_access_key` (and `aws_session_token`) in a profile, or
-//! the note that they are in the OS keyring (`keyring`).
+//! the note that they are in a store (`crate::store`).
 
 use super::Source;
 use crate::creds::Credentials;
@@ -8,13 +8,13 @@ use crate::profile::{self, Profiles, value};
 
 /// The profile holds an IAM user's keys, in the file or in the keyring.
 pub fn present(p: &aws_config::profile::Profile) -> bool {
-    value(p, "aws_access_key_id").is_some() || super::keyring::marked(p).is_some()
+    value(p, "aws_access_key_id").is_some() || crate::store::marked(p).is_some()
 }
 
 pub fn resolve(profiles: &Profiles, name: &str) -> Result<Source> {
     let p = profiles.get(name).ok_or_else(|| profile::unknown(profiles, name))?;
-    if let Some(key_id) = super::keyring::marked(p) {
-        return Ok(super::keyring::source(name, key_id));
+    if let Some((store, key_id)) = crate::store::marked(p) {
+        return Ok(Source::Stored { profile: name.to_owned(), key_id, store });
     }
     let (Some(id), Some(secret)) = (value(p, "aws_access_key_id"), value(p, "aws_secret_access_key")) else {
         return Err(Error::new("it has aws_access_key_id but no aws_secret_access_key")

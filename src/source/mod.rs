@@ -2,7 +2,6 @@
 //! files as the AWS SDKs resolve them. `plan` picks the kind; `obtain` asks it for credentials.
 
 pub mod environment;
-pub mod keyring;
 pub mod keys;
 pub mod login;
 pub mod metadata;
@@ -22,8 +21,9 @@ pub enum Source {
     /// `aws_access_key_id` in a profile: an IAM user's long-term keys, or temporary ones
     /// with `aws_session_token`.
     Keys { profile: String, creds: Credentials },
-    /// An IAM user's long-term keys in the OS keyring (`stsenv keys add`).
-    Keyring { profile: String, key_id: String },
+    /// An IAM user's long-term keys in a store (`stsenv keys add`): the OS keyring, the
+    /// encrypted file, pass.
+    Stored { profile: String, key_id: String, store: crate::store::Store },
     /// `credential_source = Environment`: the keys exported in the shell.
     Environment { creds: Credentials },
     /// `login_session`: the console sign-in of `aws login`.
@@ -53,7 +53,7 @@ impl Source {
     /// The profile that holds the source, for messages and the region.
     pub fn profile(&self) -> Option<&str> {
         match self {
-            Source::Keys { profile, .. } | Source::Keyring { profile, .. } => Some(profile),
+            Source::Keys { profile, .. } | Source::Stored { profile, .. } => Some(profile),
             Source::Environment { .. } => None,
             Source::Sso(role) => role.profile.as_deref(),
             Source::Login(l) => Some(&l.profile),
@@ -67,7 +67,7 @@ impl Source {
     pub fn long_term(&self) -> bool {
         match self {
             Source::Keys { creds, .. } | Source::Environment { creds } => creds.session_token.is_none(),
-            Source::Keyring { .. } => true,
+            Source::Stored { .. } => true,
             // A process may print long-term keys; `obtain` turns those into a session.
             _ => false,
         }
@@ -78,7 +78,7 @@ impl Source {
         match self {
             Source::Keys { creds, .. } | Source::Environment { creds } => creds.access_key_id.clone(),
             // The key id, as for keys in the file: the MFA session outlives the move.
-            Source::Keyring { key_id, .. } => key_id.clone(),
+            Source::Stored { key_id, .. } => key_id.clone(),
             Source::Sso(role) => role.identity(),
             Source::Login(l) => l.identity(),
             Source::Process(p) => p.identity(),
@@ -91,7 +91,7 @@ impl Source {
     pub fn cache_key(&self) -> Option<String> {
         match self {
             // Long-term keys are never cached.
-            Source::Keys { .. } | Source::Environment { .. } | Source::Keyring { .. } => None,
+            Source::Keys { .. } | Source::Environment { .. } | Source::Stored { .. } => None,
             _ => Some(Cache::key("source", &self.identity())),
         }
     }
@@ -100,7 +100,7 @@ impl Source {
     pub fn credentials(&self, fetch: &Fetch) -> Result<Credentials> {
         match self {
             Source::Keys { creds, .. } | Source::Environment { creds } => Ok(creds.clone()),
-            Source::Keyring { profile, .. } => keyring::load(profile),
+            Source::Stored { profile, store, .. } => store.load(profile),
             Source::Sso(role) => cached(self, fetch, |f| role.credentials(f)),
             Source::Login(l) => cached(self, fetch, |_| l.credentials()),
             Source::Process(p) => cached(self, fetch, |_| p.credentials()),
@@ -123,8 +123,8 @@ pub fn of_profile(
     p: &aws_config::profile::Profile,
     as_source: bool,
 ) -> Result<Source> {
-    // In the keyring, the profile's credential_process is stsenv itself: the keys, always.
-    if keyring::marked(p).is_some() || (as_source && keys::present(p)) {
+    // In a store, the profile's credential_process is stsenv itself: the keys, always.
+    if crate::store::marked(p).is_some() || (as_source && keys::present(p)) {
         return keys::resolve(profiles, name);
     }
     if let Some(role) = sso::resolve(profiles, name)? {
@@ -223,8 +223,8 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Keys { profile, creds } => write!(f, "keys {} of profile {}", creds.access_key_id, q(profile)),
-            Source::Keyring { profile, key_id } => {
-                write!(f, "keys {key_id} of profile {} in {}", q(profile), keyring::backend())
+            Source::Stored { profile, key_id, store } => {
+                write!(f, "keys {key_id} of profile {} in {}", q(profile), store.describe())
             }
             Source::Environment { creds } => write!(f, "keys {} from the environment", creds.access_key_id),
             Source::Sso(role) => write!(f, "{role}"),

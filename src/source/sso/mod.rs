@@ -139,7 +139,7 @@ pub fn named_session(profiles: &Profiles, name: &str) -> Result<SsoSession> {
             ),
             close => format!("did you mean {}?", crate::error::few(close, " or ")),
         };
-        return Err(Error::new(format!("there is no [sso-session {}] section", q(name))).hint(hint));
+        return Err(Error::new(format!("there is no [sso-session {name}] section")).hint(hint));
     };
     let get = |key: &str| section.get(key).map(str::trim).filter(|v| !v.is_empty());
     let (Some(url), Some(region)) = (get("sso_start_url"), get("sso_region")) else {

@@ -1,33 +1,15 @@
-//! An IAM user's long-term keys in the OS keyring (Secret Service on Linux, Keychain on
-//! macOS, Credential Manager on Windows, through the `keyring` crate) instead of
-//! `~/.aws/credentials`. The profile says so with `stsenv_keys = keyring KEY_ID` (the key id
-//! is not secret, and names the key in cache keys and `keys list`); its
-//! `credential_process = stsenv credential-process …` serves every other tool.
+//! The OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows,
+//! through the `keyring` crate) as a store of long-term keys.
 //!
 //! Every keyring call is bounded: with no keyring reachable stsenv says so within 2 s, and
 //! never falls back to plaintext.
 
-use super::Source;
 use crate::creds::Credentials;
 use crate::error::{Error, Result, q};
-use crate::profile::value;
 use std::time::Duration;
 
-/// The profile key that marks a keyring source.
-pub const MARKER: &str = "stsenv_keys";
 const SERVICE: &str = "stsenv";
 const LIMIT: Duration = Duration::from_secs(2);
-
-/// The key id of a profile whose keys are in the keyring.
-pub fn marked(p: &aws_config::profile::Profile) -> Option<String> {
-    let text = value(p, MARKER)?;
-    let mut words = text.split_whitespace();
-    (words.next() == Some("keyring")).then(|| words.next().unwrap_or_default().to_owned())
-}
-
-pub fn source(profile: &str, key_id: String) -> Source {
-    Source::Keyring { profile: profile.to_owned(), key_id }
-}
 
 /// Where the keys are kept, for messages.
 pub fn backend() -> &'static str {
@@ -40,38 +22,32 @@ pub fn backend() -> &'static str {
     }
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Stored {
-    aws_access_key_id: String,
-    aws_secret_access_key: String,
-}
-
 pub fn load(profile: &str) -> Result<Credentials> {
     let name = profile.to_owned();
     let text = bounded(profile, move || keyring::Entry::new(SERVICE, &name)?.get_password())?;
-    let stored: Stored = serde_json::from_str(&text).map_err(|_| {
+    let stored: super::Stored = serde_json::from_str(&text).map_err(|_| {
         Error::new(format!("the keyring entry of {} is not stsenv's", q(profile)))
             .hint(format!("run `stsenv keys add {profile}` again"))
     })?;
     Ok(Credentials::long_term(stored.aws_access_key_id, stored.aws_secret_access_key))
 }
 
-/// Stores the keys and reads them back: only a stored key may leave the plaintext file.
 pub fn store(profile: &str, creds: &Credentials) -> Result<()> {
-    let stored = Stored {
-        aws_access_key_id: creds.access_key_id.clone(),
-        aws_secret_access_key: creds.secret_access_key.clone(),
-    };
+    let stored = super::Stored::of(creds);
     let json = serde_json::to_string(&stored).map_err(|e| Error::new(e.to_string()))?;
     let name = profile.to_owned();
     bounded(profile, move || keyring::Entry::new(SERVICE, &name)?.set_password(&json)).map_err(|e| {
         e.hint("unlock the keyring (a desktop session, `gnome-keyring-daemon --unlock` in a D-Bus session, or `security unlock-keychain` over SSH); nothing was moved: the keys are where they were")
     })?;
-    let back = load(profile)?;
-    if back.access_key_id != creds.access_key_id || back.secret_access_key != creds.secret_access_key {
-        return Err(Error::new(format!("{} did not keep the keys of {}", backend(), q(profile))));
-    }
     Ok(())
+}
+
+/// Whether a keyring answers here (an entry that is not there is an answer).
+pub fn available() -> bool {
+    match bounded("", || keyring::Entry::new(SERVICE, "stsenv-probe")?.get_password()) {
+        Ok(_) => true,
+        Err(e) => e.to_string().contains("no keyring entry"),
+    }
 }
 
 pub fn delete(profile: &str) -> Result<()> {
