@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what the tests need when it is missing —
-# zsh, fish, direnv, shellcheck, strace, the AWS CLI v2, pass with gnupg, node and a Secret
-# Service keyring (gnome-keyring in a dbus-run-session) from apt; nushell and the AWS SDK for JavaScript
+# zsh, fish, direnv, shellcheck, strace, the AWS CLI v2, pass with gnupg, node, chromium and
+# firefox-esr under xvfb, and a Secret Service keyring (gnome-keyring in a dbus-run-session)
+# from apt; nushell and the AWS SDK for JavaScript
 # from npm; moto, boto3,
 # python-dotenv and the AWS CLI in a venv —
 # then runs the whole suite. Extra arguments go to `cargo test`.
@@ -9,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in zsh fish direnv shellcheck strace setsid python3 dbus-run-session gnome-keyring-daemon openssl pass gpg node; do
+for tool in zsh fish direnv shellcheck strace setsid python3 dbus-run-session gnome-keyring-daemon openssl pass gpg node chromium firefox-esr xvfb-run; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 # The AWS CLI v2 (Debian's awscli), as a user would have it; pip's awscli in the venv is v1.
@@ -24,6 +25,7 @@ if ((${#missing[@]})); then
             gnome-keyring-daemon) packages+=(gnome-keyring) ;;
             gpg) packages+=(gnupg) ;;
             node) packages+=(nodejs npm) ;;
+            xvfb-run) packages+=(xvfb xauth) ;;
             *) packages+=("$tool") ;;
         esac
     done

@@ -276,6 +276,32 @@ pub struct ConsoleArgs {
     /// The Issuer shown when the console session ends [default: stsenv]
     #[arg(long, value_name = "NAME")]
     pub issuer: Option<String>,
+    /// chromium, chrome, brave, edge, vivaldi, firefox, firefox-developer, librewolf, safari,
+    /// default, or a command line (the URL appended) [default: STSENV_BROWSER, else BROWSER]
+    #[arg(long, value_name = "NAME|COMMAND")]
+    pub browser: Option<String>,
+    /// The browser profile: Chromium's profile directory (`Default`, `Profile 1`, or a new
+    /// one), Firefox's profile name (created if missing)
+    #[arg(long, value_name = "NAME")]
+    pub browser_profile: Option<String>,
+    /// Firefox: open in a container, named after TARGET unless NAME is given (needs the
+    /// "Open URL in Container" extension)
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub container: Option<String>,
+    /// For an SSO profile: `portal` (the IAM Identity Center shortcut link: AWS's
+    /// multi-session console keeps other accounts open) or `federation` (a sign-in token)
+    /// [default: portal for SSO profiles]
+    #[arg(long, value_enum)]
+    pub via: Option<ConsoleVia>,
+    /// Copy the URL to the clipboard through the terminal (OSC 52; over SSH and in tmux too)
+    #[arg(long, conflicts_with = "print")]
+    pub copy: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConsoleVia {
+    Portal,
+    Federation,
 }
 
 #[derive(Args, Debug)]

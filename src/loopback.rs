@@ -208,10 +208,10 @@ pub fn random_text(len: usize) -> Result<String> {
 /// answers 410 afterwards. Waits until the browser took it (`Ok(true)`), or the browser
 /// could not be started or never asked within `wait` (`Ok(false)`). A second request for the
 /// URL means some other client raced the browser to it: said on the terminal.
-pub fn open_once(secret_url: &str, wait: Duration) -> Result<bool> {
+pub fn open_once(secret_url: &str, wait: Duration, launch: impl FnOnce(&str) -> Result<bool>) -> Result<bool> {
     let server = Server::bind()?;
     let path = random_path()?;
-    if !crate::browser::open(&server.url(&path)) {
+    if !launch(&server.url(&path))? {
         return Ok(false);
     }
     let mut used = false;

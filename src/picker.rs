@@ -61,18 +61,147 @@ pub fn pick(profiles: &Profiles, cache: &Cache, verb: &str) -> Result<Option<Cho
     OPEN_TTY.store(tty_out.as_raw_fd(), Ordering::SeqCst);
     let term = dialoguer::console::Term::read_write_pair(tty_in, tty_out);
     let labels: Vec<&str> = choices.iter().map(|(label, _)| label.as_str()).collect();
-    let picked = dialoguer::FuzzySelect::with_theme(&dialoguer::theme::ColorfulTheme::default())
-        .with_prompt(format!("stsenv {verb}: type to filter, Enter to choose, Esc to cancel"))
-        .items(&labels)
-        .default(0)
-        .max_length(15)
-        .interact_on_opt(&term);
+    let picked = select(&term, &format!("stsenv {verb}: type to filter, Enter to choose, Esc to cancel"), &labels);
     let _ = term.show_cursor();
     OPEN_TTY.store(-1, Ordering::SeqCst);
     match picked {
         Ok(Some(i)) => Ok(Some(choices.swap_remove(i).1)),
         Ok(None) => Err(Error::new("nothing chosen").exit(130)),
         Err(e) => Err(Error::new(format!("the picker failed on the terminal: {e}"))),
+    }
+}
+
+/// Rows of choices shown at once.
+const ROWS: usize = 15;
+
+/// The picker itself: a filter line and the best matches under it. Type to filter,
+/// Backspace, Ctrl-U (clear) and Ctrl-W (a word), Up/Down (or Tab), Enter; Esc and Ctrl-C
+/// give up — both clear what was drawn. (Ctrl-C is a key here, not a signal.)
+fn select(term: &dialoguer::console::Term, prompt: &str, labels: &[&str]) -> std::io::Result<Option<usize>> {
+    use dialoguer::console::Key;
+    let (mut query, mut selected, mut hint) = (String::new(), 0usize, None::<String>);
+    let mut drawn = 0;
+    term.hide_cursor()?;
+    loop {
+        let matches = ranked(&query, labels);
+        selected = selected.min(matches.len().saturating_sub(1));
+        let mut lines = vec![format!("{prompt}"), format!("> {query}")];
+        let start = selected.saturating_sub(ROWS - 1);
+        for (row, &i) in matches.iter().enumerate().skip(start).take(ROWS) {
+            lines.push(format!("{} {}", if row == selected { "\u{276f}" } else { " " }, labels[i]));
+        }
+        if let Some(text) = hint.take() {
+            lines.push(text);
+        }
+        term.clear_last_lines(drawn)?;
+        let width = usize::from(term.size().1).max(20);
+        for line in &lines {
+            term.write_line(&line.chars().take(width - 1).collect::<String>())?;
+        }
+        drawn = lines.len();
+        let key = term.read_key_raw()?;
+        match key {
+            Key::Escape | Key::CtrlC => {
+                term.clear_last_lines(drawn)?;
+                return Ok(None);
+            }
+            Key::Enter => match matches.get(selected) {
+                Some(&i) => {
+                    term.clear_last_lines(drawn)?;
+                    return Ok(Some(i));
+                }
+                None => hint = Some(format!("  nothing matches {query:?}: Backspace or Ctrl-U to change the filter")),
+            },
+            Key::ArrowUp | Key::BackTab => {
+                selected = selected.checked_sub(1).unwrap_or(matches.len().saturating_sub(1))
+            }
+            Key::ArrowDown | Key::Tab => selected = if selected + 1 < matches.len() { selected + 1 } else { 0 },
+            Key::Backspace => {
+                query.pop();
+                selected = 0;
+            }
+            Key::Char('\u{15}') => {
+                query.clear(); // Ctrl-U
+                selected = 0;
+            }
+            Key::Char('\u{17}') => {
+                // Ctrl-W: the last word
+                let trimmed = query.trim_end().len();
+                let cut = query[..trimmed].rfind([' ', '.', '-', '/']).map_or(0, |i| i + 1);
+                query.truncate(cut);
+                selected = 0;
+            }
+            Key::Char(c) if !c.is_control() => {
+                query.push(c);
+                selected = 0;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The labels that hold `query` as a subsequence (any case), best first: matched characters
+/// that follow each other and that start words (after `.-_/ :@`, or a capital after a small
+/// letter) count more. Ties keep the given order (most used first).
+fn ranked(query: &str, labels: &[&str]) -> Vec<usize> {
+    let mut scored: Vec<(i64, usize)> =
+        labels.iter().enumerate().filter_map(|(i, label)| score(query, label).map(|s| (s, i))).collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The best alignment of `query` in `label` (dynamic programming over positions).
+fn score(query: &str, label: &str) -> Option<i64> {
+    const ADJACENT: i64 = 4;
+    const WORD_START: i64 = 3;
+    let q: Vec<char> = query.to_lowercase().chars().collect();
+    if q.is_empty() {
+        return Some(0);
+    }
+    let original: Vec<char> = label.chars().collect();
+    let l: Vec<char> = label.to_lowercase().chars().collect();
+    if l.len() != original.len() {
+        return None;
+    }
+    let starts_word = |j: usize| {
+        j == 0 || " ._-/:@".contains(original[j - 1]) || (original[j - 1].is_lowercase() && original[j].is_uppercase())
+    };
+    let none = i64::MIN / 2;
+    // best[j]: the best score of the query so far with its last character at position j.
+    let mut best: Vec<i64> = l
+        .iter()
+        .enumerate()
+        .map(|(j, c)| if *c == q[0] { 1 + if starts_word(j) { WORD_START } else { 0 } } else { none })
+        .collect();
+    for &qc in &q[1..] {
+        let mut next = vec![none; l.len()];
+        let mut before = none; // the best over positions < j - 1
+        for j in 1..l.len() {
+            if j >= 2 {
+                before = before.max(best[j - 2]);
+            }
+            if l[j] != qc {
+                continue;
+            }
+            let adjacent = if best[j - 1] > none { best[j - 1] + ADJACENT } else { none };
+            let from = before.max(adjacent);
+            if from > none {
+                next[j] = from + 1 + if starts_word(j) { WORD_START } else { 0 };
+            }
+        }
+        best = next;
+    }
+    best.into_iter().max().filter(|s| *s > none)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn contiguous_and_word_start_matches_rank_first() {
+        let labels = ["Team-007-prod.Admin", "Team-007-prod.ReadOnly", "other"];
+        assert_eq!(super::ranked("tm7ro", &labels), [1, 0]);
+        assert_eq!(super::ranked("", &labels), [0, 1, 2]);
+        assert_eq!(super::ranked("adm", &labels), [0]);
     }
 }
 
