@@ -24,8 +24,11 @@ pub enum Kind {
     Other,
 }
 
-/// The browsers stsenv knows by name: kind, Linux commands, macOS app, WSL (Windows) paths.
-const KNOWN: [(&str, Kind, &[&str], &str, &[&str]); 9] = [
+/// A browser by name: its kind, Linux commands, macOS app, WSL (Windows) paths.
+type Known = (&'static str, Kind, &'static [&'static str], &'static str, &'static [&'static str]);
+
+/// The browsers stsenv knows by name.
+const KNOWN: [Known; 9] = [
     (
         "chromium",
         Kind::Chromium,

@@ -194,16 +194,6 @@ fn score(query: &str, label: &str) -> Option<i64> {
     best.into_iter().max().filter(|s| *s > none)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn contiguous_and_word_start_matches_rank_first() {
-        let labels = ["Team-007-prod.Admin", "Team-007-prod.ReadOnly", "other"];
-        assert_eq!(super::ranked("tm7ro", &labels), [1, 0]);
-        assert_eq!(super::ranked("", &labels), [0, 1, 2]);
-        assert_eq!(super::ranked("adm", &labels), [0]);
-    }
-}
 
 /// Remembers that `label` was assumed, for the picker's order: one appended line, so the
 /// cache-hit path pays one small write.
@@ -297,4 +287,15 @@ fn listing(profiles: &Profiles, cache: &Cache, session: &sso::SsoSession, token:
         let _ = crate::cache::write_atomic(&path, &json, None);
     }
     Some(roles)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn contiguous_and_word_start_matches_rank_first() {
+        let labels = ["Team-007-prod.Admin", "Team-007-prod.ReadOnly", "other"];
+        assert_eq!(super::ranked("tm7ro", &labels), [1, 0]);
+        assert_eq!(super::ranked("", &labels), [0, 1, 2]);
+        assert_eq!(super::ranked("adm", &labels), [0]);
+    }
 }
