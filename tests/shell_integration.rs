@@ -317,16 +317,9 @@ fn completions_offer_profile_names_for_assume() {
 
 #[test]
 fn direnv_loads_unloads_expires_and_renews() {
-    let direnv = require("direnv");
+    require("direnv");
     let home = Home::seeds(&moto().url);
-    let lib = home.path().join(".config/direnv/lib");
-    std::fs::create_dir_all(&lib).unwrap();
-    std::fs::write(lib.join("stsenv.sh"), home.stsenv(&["init", "direnv"]).stdout).unwrap();
-    let project = home.path().join("proj");
-    std::fs::create_dir(&project).unwrap();
-    std::fs::write(project.join(".envrc"), "use stsenv s3FullforAssumeRole\n").unwrap();
-    let allowed = home.command(&direnv).arg("allow").arg(&project).output().unwrap();
-    assert!(allowed.status.success(), "{}", text(&allowed.stderr));
+    home.direnv_project("proj", "use stsenv s3FullforAssumeRole\n");
 
     let mut sh = Shell::start(&home, "bash", &[]);
     sh.run("eval \"$(direnv hook bash)\"");
@@ -423,15 +416,9 @@ fn zsh_tab_after_assume_offers_profiles_before_options() {
 
 #[test]
 fn bash_prompt_sees_direnvs_change_in_the_same_prompt_whichever_hook_loads_first() {
-    let direnv = require("direnv");
+    require("direnv");
     let home = Home::seeds(&moto().url);
-    let lib = home.path().join(".config/direnv/lib");
-    std::fs::create_dir_all(&lib).unwrap();
-    std::fs::write(lib.join("stsenv.sh"), home.stsenv(&["init", "direnv"]).stdout).unwrap();
-    let project = home.path().join("proj");
-    std::fs::create_dir(&project).unwrap();
-    std::fs::write(project.join(".envrc"), "use stsenv s3FullforAssumeRole\n").unwrap();
-    assert!(home.command(&direnv).arg("allow").arg(&project).output().unwrap().status.success());
+    home.direnv_project("proj", "use stsenv s3FullforAssumeRole\n");
     // A warm cache: the cd below loads without a prompt.
     assert!(
         home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success()

@@ -167,11 +167,7 @@ fn small_commands_keep_history_say_the_right_fix_and_agree() {
 fn use_stsenv_without_a_profile_fails_in_one_line_and_opens_no_picker() {
     let direnv = require("direnv");
     let home = Home::seeds(&moto().url);
-    let lib = home.path().join(".config/direnv/lib");
-    std::fs::create_dir_all(&lib).unwrap();
-    std::fs::write(lib.join("stsenv.sh"), home.stsenv(&["init", "direnv"]).stdout).unwrap();
-    let project = home.path().join("noprofile");
-    std::fs::create_dir(&project).unwrap();
+    let project = home.direnv_project("noprofile", "use stsenv\n");
     for envrc in ["use stsenv\n", "use stsenv --region eu-west-1\n"] {
         std::fs::write(project.join(".envrc"), envrc).unwrap();
         assert!(home.command(&direnv).arg("allow").arg(&project).output().unwrap().status.success());

@@ -210,6 +210,20 @@ impl Home {
         cmd
     }
 
+    /// `stsenv init direnv` in direnv's lib, and a directory `name` whose `.envrc` is
+    /// `envrc`, allowed. Returns the directory.
+    pub fn direnv_project(&self, name: &str, envrc: &str) -> PathBuf {
+        let lib = self.path().join(".config/direnv/lib");
+        std::fs::create_dir_all(&lib).unwrap();
+        std::fs::write(lib.join("stsenv.sh"), self.stsenv(&["init", "direnv"]).stdout).unwrap();
+        let project = self.path().join(name);
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::write(project.join(".envrc"), envrc).unwrap();
+        let allowed = self.command(require("direnv")).arg("allow").arg(&project).output().unwrap();
+        assert!(allowed.status.success(), "{}", text(&allowed.stderr));
+        project
+    }
+
     pub fn stsenv(&self, args: &[&str]) -> Output {
         self.command(bin()).args(args).stdin(Stdio::null()).output().unwrap()
     }
