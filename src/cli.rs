@@ -51,7 +51,7 @@ pub enum Command {
     },
     /// List the profile names in the AWS config files
     Profiles(ProfilesArgs),
-    /// Long-term IAM user keys in the OS keyring instead of plaintext ~/.aws/credentials
+    /// Long-term IAM user keys in the OS keyring, an encrypted file or pass instead of plaintext ~/.aws/credentials
     Keys {
         #[command(subcommand)]
         action: KeysAction,
