@@ -194,7 +194,6 @@ fn score(query: &str, label: &str) -> Option<i64> {
     best.into_iter().max().filter(|s| *s > none)
 }
 
-
 /// Remembers that `label` was assumed, for the picker's order: one appended line, so the
 /// cache-hit path pays one small write.
 pub fn record(cache: &Cache, label: &str) {

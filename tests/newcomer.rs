@@ -389,7 +389,12 @@ fn second_walkthrough_findings() {
     assert!(stderr.contains("would run: steps 1-2, asking for the MFA code of"), "{stderr}");
     assert_eq!(stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).0, Some(0));
     let (_, _, stderr) = stsenv(&["assume", "s3FullforAssumeRole", "--dry-run"]);
-    assert!(stderr.contains("for 12h with MFA") && stderr.contains("[cached, 12h left]"), "{stderr}");
+    // Whole minutes, floored as everywhere: 12h, or 11h59m a second later.
+    assert!(
+        stderr.contains("for 12h with MFA")
+            && (stderr.contains("[cached, 12h left]") || stderr.contains("[cached, 11h59m left]")),
+        "{stderr}"
+    );
     assert!(stderr.contains("[cached, 1h left]") || stderr.contains("[cached, 59m left]"), "{stderr}");
     assert!(stderr.contains("would run: nothing (cache hit, no prompt)"), "{stderr}");
     let (_, _, stderr) = stsenv(&["assume", "readonly", "--dry-run"]);
