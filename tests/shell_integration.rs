@@ -479,6 +479,7 @@ fn a_pipe_no_shell_reads_is_said_once_and_eval_is_quiet() {
     assert_eq!(out.matches("a pipe that no shell of yours reads").count(), 1, "{out}");
     let out = sh.run("eval \"$(stsenv assume s3FullforAssumeRole)\"; echo \"KEY=[${AWS_ACCESS_KEY_ID-}]\"");
     assert!(out.contains("KEY=[ASIA") && !out.contains("no shell of yours"), "{out}");
-    let out = sh.run("stsenv assume readonly --shell bash | source /dev/stdin; stsenv assume readonly > /dev/null");
-    assert_eq!(out.matches("no shell of yours").count(), 1, "bash runs `| source` in a subshell too: {out}");
+    // The function with its output thrown away applies it, and says nothing.
+    let out = sh.run("stsenv assume readonly > /dev/null; echo \"P=$STSENV_PROFILE\"");
+    assert!(out.contains("P=readonly") && !out.contains("no shell of yours"), "{out}");
 }
