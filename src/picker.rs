@@ -38,7 +38,7 @@ pub fn pick(profiles: &Profiles, cache: &Cache, verb: &str) -> Result<Option<Cho
     let (Ok(tty_in), Ok(tty_out)) = (open(false), open(true)) else { return Ok(None) };
     let mut choices: Vec<(String, Choice)> = Vec::new();
     let scores = frecency(cache);
-    let mut names = profiles.names();
+    let mut names = profiles.own_names();
     names.sort_by(|a, b| {
         let score = |n: &str| scores.get(n).copied().unwrap_or(0.0);
         score(b).total_cmp(&score(a)).then_with(|| a.cmp(b))

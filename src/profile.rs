@@ -86,6 +86,12 @@ impl Profiles {
         names
     }
 
+    /// The profiles a person picks from: without the ones `--profile-env` keeps for itself.
+    pub fn own_names(&self) -> Vec<&str> {
+        let own = |n: &&str| self.get(n).and_then(|p| value(p, "stsenv_profile_env")).is_none();
+        self.names().into_iter().filter(own).collect()
+    }
+
     /// Where STS calls go.
     pub fn sts_endpoint(&self) -> Result<Endpoint> {
         self.endpoint("STS")
@@ -172,7 +178,7 @@ impl Profiles {
     /// Close profile names, for "did you mean".
     pub fn similar(&self, name: &str) -> Vec<&str> {
         let mut close: Vec<(f64, &str)> = self
-            .names()
+            .own_names()
             .into_iter()
             .map(|n| (strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()), n))
             .filter(|(score, _)| *score > 0.85)

@@ -58,6 +58,9 @@ fn profile_env_exports_no_keys_and_every_sdk_gets_the_role_from_one_assume() {
     let config = std::fs::read_to_string(home.aws_file("config")).unwrap();
     assert!(config.starts_with(CONFIG), "{config}");
     assert!(config.contains("[profile s3FullforAssumeRole.stsenv]\ncredential_process = "), "{config}");
+    // It is stsenv's, not one to pick or to suggest.
+    let out = home.stsenv(&["assume", "s3FullforAsumeRole"]);
+    assert!(!text(&out.stderr).contains(".stsenv"), "{}", text(&out.stderr));
 
     // The role's credentials leave the cache: the next tool call gets new ones, no prompt.
     assert!(home.stsenv(&["cache", "clear", "s3FullforAssumeRole"]).status.success());
