@@ -3,7 +3,7 @@
 //! current-thread tokio runtime.
 //!
 //! Every local user can reach 127.0.0.1, so no client may stall or exhaust it: a connection
-//! from another user is closed before anything is read (`loopback::same_user`), so no flood
+//! from another user is closed before anything is read (`loopback::same_user_all`), so no flood
 //! of theirs takes the owner's places; connections are served concurrently, a request head must arrive within `HEADER_TIMEOUT` and fit in
 //! `MAX_HEADER_BYTES`, and at most `MAX_CONNECTIONS` are open. The token is checked first, in
 //! constant time; a wrong one costs nothing else. Renewal is single-flight: the first request

@@ -124,7 +124,8 @@ pub fn write_with(path: &Path, cache: &Cache, change: impl Fn(&str) -> Result<St
     };
     let updated = change(&text).map_err(|e| e.in_file(&path))?;
     if let Some(dir) = path.parent() {
-        crate::cache::remove_strays(dir); // copies a killed rewrite (of an older stsenv) left
+        // Even when nothing changes below: copies a killed rewrite (of an older stsenv) left.
+        crate::cache::remove_strays(dir);
     }
     if updated == text && path.exists() {
         return Ok(()); // nothing to change: not even the file's times

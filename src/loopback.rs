@@ -4,7 +4,7 @@
 //! `/proc/PID/cmdline`.
 //!
 //! Every local user can connect to a loopback port, so: a connection whose client socket
-//! belongs to another uid is closed unread ([`same_user`], also used by the credential
+//! belongs to another uid is closed unread ([`same_user_all`], also used by the credential
 //! server); each connection has `HEAD_DEADLINE` in all to send its request head, read on a
 //! thread of its own, so one stalled client holds up neither the others nor the deadline.
 
@@ -22,15 +22,10 @@ const MAX_HEAD: usize = 8192;
 /// Connections being read at once; more are closed at once.
 const MAX_OPEN: usize = 32;
 
-/// Whether the client end of a loopback connection (`peer`, connected to our `local`)
-/// belongs to this process's user, from the kernel's socket table (`/proc/net/tcp*`, whose
+/// For each client end of a loopback connection (`peers`, connected to our `local`), whether
+/// it belongs to this process's user, from the kernel's socket table (`/proc/net/tcp*`, whose
 /// `uid` column is the owner of each socket). Unknown (not Linux, no such line) is `false`.
-pub fn same_user(local: SocketAddr, peer: SocketAddr) -> bool {
-    same_user_all(local, &[peer])[0]
-}
-
-/// [`same_user`] for many connections at once, with one read of the socket table: a flood
-/// of connections costs a few reads, not one each.
+/// One read of the table for all of them: a flood of connections costs a few reads.
 pub fn same_user_all(local: SocketAddr, peers: &[SocketAddr]) -> Vec<bool> {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() }.to_string();

@@ -22,19 +22,8 @@ sso_account_id = 123456789012
 sso_role_name = Developer
 ";
 
-/// A HOME whose SSO goes to the stub and whose $BROWSER fetches the URL it is given,
-/// following redirects (to stsenv's loopback).
 fn home(sso: &Sso) -> Home {
-    let mut home = Home::with(sso.url(), CONFIG, "");
-    home.env.push(("AWS_ENDPOINT_URL_SSO".into(), sso.url().into()));
-    home.env.push(("AWS_ENDPOINT_URL_SSO_OIDC".into(), sso.url().into()));
-    let browser = format!(
-        "{} -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=30).read()'",
-        venv("python").display()
-    );
-    home.env.push(("BROWSER".into(), browser));
-    home.env.push(("STSENV_SIGNIN_TIMEOUT".into(), "20".into()));
-    home
+    signin_home(sso, CONFIG, "")
 }
 
 fn login(home: &Home, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {

@@ -20,16 +20,7 @@ sso_registration_scopes = sso:account:access
 ";
 
 fn sso_home(sso: &Sso, config: &str, credentials: &str) -> Home {
-    let mut home = Home::with(sso.url(), config, credentials);
-    home.env.push(("AWS_ENDPOINT_URL_SSO".into(), sso.url().into()));
-    home.env.push(("AWS_ENDPOINT_URL_SSO_OIDC".into(), sso.url().into()));
-    let browser = format!(
-        "{} -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=30).read()'",
-        venv("python").display()
-    );
-    home.env.push(("BROWSER".into(), browser));
-    home.env.push(("STSENV_SIGNIN_TIMEOUT".into(), "20".into()));
-    home
+    signin_home(sso, config, credentials)
 }
 
 #[test]

@@ -306,6 +306,21 @@ impl StdinBytes for std::process::Command {
     }
 }
 
+/// A HOME whose SSO goes to the stub and whose $BROWSER fetches the URL it is given,
+/// following redirects (to stsenv's loopback).
+pub fn signin_home(sso: &Sso, config: &str, credentials: &str) -> super::Home {
+    let mut home = super::Home::with(sso.url(), config, credentials);
+    home.env.push(("AWS_ENDPOINT_URL_SSO".into(), sso.url().into()));
+    home.env.push(("AWS_ENDPOINT_URL_SSO_OIDC".into(), sso.url().into()));
+    let browser = format!(
+        "{} -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=30).read()'",
+        super::venv("python").display()
+    );
+    home.env.push(("BROWSER".into(), browser));
+    home.env.push(("STSENV_SIGNIN_TIMEOUT".into(), "20".into()));
+    home
+}
+
 pub fn token_file(home: &super::Home, name: &str) -> std::path::PathBuf {
     home.path().join(".aws/sso/cache").join(format!("{}.json", sha1_name(name)))
 }
