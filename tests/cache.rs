@@ -102,6 +102,27 @@ fn ten_concurrent_assumes_make_one_sts_call_each_step() {
 }
 
 #[test]
+fn a_process_waiting_on_two_locks_says_so_once() {
+    // The first holds the MFA session's lock at its prompt, then the role's lock through a slow
+    // AssumeRole: the second waits for both, one after the other.
+    let proxy = Server::delaying(&moto().url, "AssumeRole", std::time::Duration::from_millis(1500));
+    let home = Home::seeds(&proxy.url);
+    let mut cmd = home.command(require("bash"));
+    cmd.arg("-c").arg("stsenv assume s3FullforAssumeRole >/dev/null && echo FIRST-DONE");
+    let mut pty = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    pty.exp_string("Enter MFA code").unwrap();
+    let second = home.spawn(&["assume", "s3FullforAssumeRole", "--shell", "bash"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    pty.send_line("111111").unwrap();
+    pty.exp_string("FIRST-DONE").unwrap();
+    let out = wait_output(second, std::time::Duration::from_secs(30));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.matches("waiting for another stsenv").count(), 1, "{stderr}");
+    assert_eq!((proxy.count("GetSessionToken"), proxy.count("AssumeRole")), (1, 1), "the second waited, it did not call");
+}
+
+#[test]
 fn corrupt_or_expired_entries_are_replaced_and_modes_are_private() {
     let proxy = Server::counting(&moto().url);
     let home = Home::seeds(&proxy.url);

@@ -113,6 +113,17 @@ impl Server {
         Server::start(move |req| Reply::Raw(forward(&upstream, req)))
     }
 
+    /// A `counting` proxy that holds each `action` request for `delay` before passing it on.
+    pub fn delaying(upstream: &str, action: &'static str, delay: Duration) -> Server {
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        Server::start(move |req| {
+            if req.action() == action {
+                std::thread::sleep(delay);
+            }
+            Reply::Raw(forward(&upstream, req))
+        })
+    }
+
     /// An HTTPS proxy (`HTTPS_PROXY`) that records each CONNECT and refuses it: which host
     /// a client's endpoint rules chose, without reaching it.
     pub fn refusing_proxy() -> Server {
