@@ -52,6 +52,7 @@ awsume=$venv/bin/awsumepy
 
 names=(
     "bare process start (/bin/true)"
+    "stsenv --version (start-up alone)"
     "stsenv assume, cache hit"
     "stsenv assume SSO profile, cache hit"
     "stsenv exec P -- /bin/true, cache hit"
@@ -62,6 +63,7 @@ names=(
 )
 commands=(
     "/bin/true"
+    "$stsenv --version"
     "$stsenv assume $profile --shell bash"
     "$stsenv assume dev --shell bash"
     "$stsenv exec $profile -- /bin/true"
@@ -70,7 +72,7 @@ commands=(
     "$awsume $profile --show-commands"
     "$awsume $profile --mfa-token 123456 --show-commands"
 )
-prepare=("" "" "" "" "" "" "" "rm -rf $HOME/.awsume/cache")
+prepare=("" "" "" "" "" "" "" "" "rm -rf $HOME/.awsume/cache")
 # The AWS CLI v2 (Debian's awscli package); a pip-installed v1 earlier on PATH has no export.
 aws=""
 for candidate in /usr/bin/aws "$(command -v aws || true)"; do
@@ -164,10 +166,27 @@ for sh in bash zsh fish; do
     "$venv/bin/python" -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(f'$sh start-up: {r[0][\"median\"]*1000:.2f} ms, with stsenv init: {r[1][\"median\"]*1000:.2f} ms (+{(r[1][\"median\"]-r[0][\"median\"])*1000:.2f} ms)')" "$work/init-$sh.json"
 done
 
+# Long-term keys from the encrypted key file, unlocked (kernel keyring), against plaintext keys:
+# one GetSessionToken each, nothing cached.
+store=$work/store
+mkdir -p "$store/.aws"
+cp "$HOME/.aws/credentials" "$HOME/.aws/config" "$store/.aws/"
+export STSENV_FILE_PASSPHRASE=bench-passphrase XDG_DATA_HOME=$store/.local/share
+HOME=$store "$stsenv" keys add default --store file 2>/dev/null
+HOME=$store "$stsenv" keys unlock 2>/dev/null
+unset STSENV_FILE_PASSPHRASE
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/store.json" \
+    "env HOME=$HOME $stsenv session default --no-cache --shell bash" \
+    "env HOME=$store $stsenv session default --no-cache --shell bash" >/dev/null 2>&1
+HOME=$store "$stsenv" keys lock 2>/dev/null
+unset XDG_DATA_HOME
+"$venv/bin/python" -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(f'session --no-cache: keys in ~/.aws/credentials {r[0][\"median\"]*1000:.2f} ms, in the unlocked key file {r[1][\"median\"]*1000:.2f} ms ({(r[1][\"median\"]-r[0][\"median\"])*1000:+.2f} ms)')" "$work/store.json"
+
 # One credential-server request answered from the cache, timed by a client in the child.
 server=$("$stsenv" exec --server $profile -- "$venv/bin/python" tests/support/server_latency.py 500)
 echo "credential server: median request ${server#MEDIAN_MS } ms (500 requests, Python urllib client, one connection each)"
 # Under load: 50 keep-alive connections for 5 s (wrk, 2 threads), as SDK connection pools ask.
+# shellcheck disable=SC2016 # expanded by the child sh, from the server's environment
 load=$("$stsenv" exec --server $profile -- sh -c 'wrk -t2 -c50 -d5s --latency -H "Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN" "$AWS_CONTAINER_CREDENTIALS_FULL_URI"')
 median=$(awk '$1 == "50%" { print $2 }' <<<"$load")
 p99=$(awk '$1 == "99%" { print $2 }' <<<"$load")
