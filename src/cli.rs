@@ -403,6 +403,12 @@ impl ShellArg {
     pub fn get(&self) -> Shell {
         self.format.map(Format::target).or(self.shell).unwrap_or_else(Shell::detect)
     }
+
+    /// `--shell` names another shell than the one running stsenv: code to carry elsewhere
+    /// (`--shell fish > env.fish`), not to apply here.
+    pub fn for_another_shell(&self) -> bool {
+        self.shell.is_some_and(|shell| shell != Shell::detect())
+    }
 }
 
 #[derive(Args, Debug)]

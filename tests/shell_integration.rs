@@ -482,4 +482,7 @@ fn a_pipe_no_shell_reads_is_said_once_and_eval_is_quiet() {
     // The function with its output thrown away applies it, and says nothing.
     let out = sh.run("stsenv assume readonly > /dev/null; echo \"P=$STSENV_PROFILE\"");
     assert!(out.contains("P=readonly") && !out.contains("no shell of yours"), "{out}");
+    // Code named for another shell is meant to go elsewhere: no word about this shell.
+    let out = sh.run("stsenv assume readonly --shell fish | head -c 12; echo; command stsenv unset --shell zsh | cat >/dev/null");
+    assert!(out.contains("set -") && !out.contains("no shell of yours"), "{out}");
 }

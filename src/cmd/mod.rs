@@ -33,7 +33,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Assume(args) => assume::run(&args),
         Command::Session(args) => session::run(&args),
-        Command::Unset(args) => unset::run(args.get()),
+        Command::Unset(args) => unset::run(&args),
         Command::Init(args) => init::run(args.shell),
         Command::Login(args) => login::run(&args),
         Command::Exec(args) if args.server => server::run(&args),
@@ -76,7 +76,7 @@ fn deliver(plan: &Plan, common: &Common, output: &Output, profiles: &Profiles) -
         eprintln!("stsenv: wrote [{section}] to {}{until}", profiles.credentials_file.display());
         return Ok(());
     }
-    print(output.shell.get(), &changes(plan, &got, profiles)?)?;
+    print(&output.shell, &changes(plan, &got, profiles)?)?;
     crate::picker::record(&cache, &plan.label);
     Ok(())
 }
@@ -147,7 +147,7 @@ fn print_remembered(common: &Common, output: &Output) -> Result<bool> {
     }
     let cache = crate::cache::Cache::open()?;
     let Some((resolved, got)) = remembered(&cache, common) else { return Ok(false) };
-    print(output.shell.get(), &remembered_changes(&resolved, &got))?;
+    print(&output.shell, &remembered_changes(&resolved, &got))?;
     crate::picker::record(&cache, &resolved.label);
     Ok(true)
 }
@@ -224,10 +224,15 @@ fn env_profile_name(label: &str) -> String {
     format!("{clean}.stsenv")
 }
 
-fn print(shell: Shell, changes: &vars::Changes) -> Result<()> {
+fn print(output: &crate::cli::ShellArg, changes: &vars::Changes) -> Result<()> {
+    let shell = output.get();
     render::check(shell, changes)?;
     write_stdout(&render::render(shell, changes))?;
-    if shell.failure() == render::FAILURE && std::io::stderr().is_terminal() && piped_past_the_shell() {
+    if shell.failure() == render::FAILURE
+        && !output.for_another_shell()
+        && std::io::stderr().is_terminal()
+        && piped_past_the_shell()
+    {
         eprintln!(
             "stsenv: the shell code went into a pipe that no shell of yours reads (`… | tee` runs in a subshell), so nothing changed here; run `stsenv …` with the init line (any output: `> /dev/null` too), or `eval \"$(stsenv …)\"`"
         );

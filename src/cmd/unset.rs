@@ -1,11 +1,11 @@
 //! `stsenv unset`: shell code that removes what `assume` set.
 
 use crate::error::Result;
-use crate::render::Shell;
+use crate::cli::ShellArg;
 use crate::vars;
 use std::io::IsTerminal;
 
-pub fn run(shell: Shell) -> Result<()> {
+pub fn run(output: &ShellArg) -> Result<()> {
     if std::io::stdout().is_terminal() {
         return Err(super::not_evaluated("unset"));
     }
@@ -13,5 +13,5 @@ pub fn run(shell: Shell) -> Result<()> {
     if changes.is_empty() {
         eprintln!("stsenv: no stsenv session in this shell; nothing to unset");
     }
-    super::print(shell, &changes)
+    super::print(output, &changes)
 }
