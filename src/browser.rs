@@ -150,7 +150,8 @@ fn on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
 }
 
-fn wsl() -> bool {
+/// Windows Subsystem for Linux: the browser is a Windows program.
+pub fn wsl() -> bool {
     std::env::var_os("WSL_DISTRO_NAME").is_some() || Path::new("/proc/sys/fs/binfmt_misc/WSLInterop").exists()
 }
 

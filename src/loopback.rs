@@ -26,13 +26,27 @@ const MAX_OPEN: usize = 32;
 /// it belongs to this process's user. The kernel is asked about each socket by its address
 /// pair (sock_diag, as `ss` does): one exact lookup, whatever the size of the machine's socket
 /// table, so another user's thousands of sockets slow nobody down (reading `/proc/net/tcp`
-/// instead cost 30 ms a request with 18,000 sockets open). Unknown is `false`.
+/// instead cost 30 ms a request with 18,000 sockets open). See [`taken`] for who passes.
 #[cfg(target_os = "linux")]
 pub fn same_user_all(local: SocketAddr, peers: &[SocketAddr]) -> Vec<bool> {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     let Some(diag) = sock_diag::Socket::open() else { return vec![false; peers.len()] };
-    peers.iter().map(|peer| peer.ip().is_loopback() && diag.owner(*peer, local) == Some(me)).collect()
+    let wsl = crate::browser::wsl();
+    peers.iter().map(|peer| peer.ip().is_loopback() && taken(diag.owner(*peer, local), me, wsl)).collect()
+}
+
+/// Whether a client socket found as `found` may talk to a server of user `me`: ours, or
+/// root's (root can read our memory anyway; WSL's localhost relay from the Windows browser
+/// connects as root). Under WSL a client with no socket in this Linux at all is the Windows
+/// side's (mirrored networking). Anything unknown is refused.
+#[cfg(target_os = "linux")]
+fn taken(found: sock_diag::Found, me: u32, wsl: bool) -> bool {
+    match found {
+        sock_diag::Found::Owner(uid) => uid == me || uid == 0,
+        sock_diag::Found::Absent => wsl,
+        sock_diag::Found::Unknown => false,
+    }
 }
 
 /// Elsewhere (macOS, BSD) no unprivileged call names a socket's owner: loopback clients are
@@ -52,6 +66,7 @@ mod sock_diag {
     const NETLINK_SOCK_DIAG: i32 = 4;
     const SOCK_DIAG_BY_FAMILY: u16 = 20;
     const NLM_F_REQUEST: u16 = 1;
+    const NLMSG_ERROR: u16 = 2;
     const INET_DIAG_NOCOOKIE: u32 = !0;
 
     #[repr(C)]
@@ -93,6 +108,15 @@ mod sock_diag {
 
     pub struct Socket(OwnedFd);
 
+    /// What the kernel says of one socket.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Found {
+        Owner(u32),
+        /// No such socket in this network namespace.
+        Absent,
+        Unknown,
+    }
+
     impl Socket {
         pub fn open() -> Option<Socket> {
             // SAFETY: plain socket(2); the descriptor is owned at once.
@@ -120,11 +144,11 @@ mod sock_diag {
         }
 
         /// The uid owning the TCP socket bound to `local_end` and connected to `remote_end`.
-        pub fn owner(&self, local_end: SocketAddr, remote_end: SocketAddr) -> Option<u32> {
+        pub fn owner(&self, local_end: SocketAddr, remote_end: SocketAddr) -> Found {
             let family = match (local_end.ip(), remote_end.ip()) {
                 (IpAddr::V4(_), IpAddr::V4(_)) => libc::AF_INET,
                 (IpAddr::V6(_), IpAddr::V6(_)) => libc::AF_INET6,
-                _ => return None,
+                _ => return Found::Unknown,
             };
             let request = Request {
                 header: libc::nlmsghdr {
@@ -152,20 +176,28 @@ mod sock_diag {
             // SAFETY: the request is a plain repr(C) value of the length sent.
             let sent = unsafe { libc::send(fd, (&raw const request).cast(), size_of::<Request>(), 0) };
             if sent != size_of::<Request>() as isize {
-                return None;
+                return Found::Unknown;
             }
             // An answer, or an error message (ENOENT: no such socket); 8-byte aligned.
             let mut buffer = [0u64; 128];
             // SAFETY: the buffer is writable for its whole size.
             let got = unsafe { libc::recv(fd, buffer.as_mut_ptr().cast(), size_of::<[u64; 128]>(), 0) };
+            if got >= (size_of::<libc::nlmsghdr>() + 4) as isize {
+                // SAFETY: a header and the error number were received into an aligned buffer.
+                let header = unsafe { &*buffer.as_ptr().cast::<libc::nlmsghdr>() };
+                let error = unsafe { *buffer.as_ptr().cast::<u8>().add(size_of::<libc::nlmsghdr>()).cast::<i32>() };
+                if header.nlmsg_type == NLMSG_ERROR {
+                    return if error == -libc::ENOENT { Found::Absent } else { Found::Unknown };
+                }
+            }
             if got < size_of::<Answer>() as isize {
-                return None;
+                return Found::Unknown;
             }
             // SAFETY: at least an Answer's bytes were received into an aligned buffer, and
             // every bit pattern is a valid Answer.
             let answer = unsafe { &*buffer.as_ptr().cast::<Answer>() };
             let same = answer.id.sport == request.id.sport && answer.id.dport == request.id.dport;
-            (answer.header.nlmsg_type == SOCK_DIAG_BY_FAMILY && same).then_some(answer.uid)
+            if answer.header.nlmsg_type == SOCK_DIAG_BY_FAMILY && same { Found::Owner(answer.uid) } else { Found::Unknown }
         }
     }
 
@@ -358,6 +390,7 @@ pub fn one_shot(target: &str, path: &str, secret_url: &str, used: &mut bool) -> 
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_os = "linux")]
     #[test]
     fn the_kernel_names_the_owner_of_a_client_socket() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -369,5 +402,24 @@ mod tests {
         // No such socket (a port nobody holds) is not ours.
         let gone = std::net::SocketAddr::from(([127, 0, 0, 1], 1));
         assert_eq!(super::same_user_all(server, &[gone, peer]), [false, true]);
+        let diag = super::sock_diag::Socket::open().unwrap();
+        assert_eq!(diag.owner(gone, server), super::sock_diag::Found::Absent);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn ours_and_roots_pass_others_and_unknowns_do_not_and_absent_only_under_wsl() {
+        use super::sock_diag::Found::*;
+        for (found, wsl, expected) in [
+            (Owner(1000), false, true),
+            (Owner(0), false, true),
+            (Owner(1001), false, false),
+            (Owner(1001), true, false),
+            (Absent, false, false),
+            (Absent, true, true),
+            (Unknown, true, false),
+        ] {
+            assert_eq!(super::taken(found, 1000, wsl), expected, "{found:?} wsl={wsl}");
+        }
     }
 }
