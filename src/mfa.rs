@@ -5,7 +5,8 @@ use crate::plan::Mfa;
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 
-pub fn code(mfa: &Mfa, given: Option<&str>, may_prompt: bool) -> Result<String> {
+/// `keys`: the profile holding the long-term keys, whose `stsenv session` a terminal can run.
+pub fn code(mfa: &Mfa, keys: Option<&str>, given: Option<&str>, may_prompt: bool) -> Result<String> {
     if let Some(code) = given {
         return Ok(code.to_owned()); // checked when the command line was parsed
     }
@@ -15,16 +16,16 @@ pub fn code(mfa: &Mfa, given: Option<&str>, may_prompt: bool) -> Result<String> 
     if !may_prompt {
         return Err(Error::new(format!("an MFA code for {} is needed and prompting is off", q(&mfa.serial)))
             .profile(&mfa.profile)
-            .hint(first_in_a_terminal(mfa)));
+            .hint(first_in_a_terminal(keys)));
     }
-    prompt(mfa)
+    prompt(mfa, keys)
 }
 
 /// What an IDE or a hook can do with no terminal to ask on.
-fn first_in_a_terminal(mfa: &Mfa) -> String {
+fn first_in_a_terminal(keys: Option<&str>) -> String {
+    let session = keys.map(|p| format!(" (or `stsenv session {}`)", crate::error::printable(p))).unwrap_or_default();
     format!(
-        "run the same `stsenv assume …` (or `stsenv session {}`) in a terminal first: the MFA session it caches serves here for 12h; else pass --token-code, or set mfa_process in the profile",
-        mfa.profile
+        "run the same `stsenv assume …`{session} in a terminal first: the MFA session it caches serves here for 12h; else pass --token-code, or set mfa_process in the profile"
     )
 }
 
@@ -54,11 +55,11 @@ fn run_process(mfa: &Mfa, command: &str) -> Result<String> {
 /// Asks on the controlling terminal, never stdout (which the shell evals) or stdin. The
 /// terminal stays in its cooked mode: the kernel does the line editing, a long prompt wraps
 /// without redraw trouble, Ctrl-D ends the input and Ctrl-C is a signal (see main).
-fn prompt(mfa: &Mfa) -> Result<String> {
+fn prompt(mfa: &Mfa, keys: Option<&str>) -> Result<String> {
     let no_tty = |_: std::io::Error| {
         Error::new(format!("no terminal to ask for the MFA code for {}", q(&mfa.serial)))
             .profile(&mfa.profile)
-            .hint(first_in_a_terminal(mfa))
+            .hint(first_in_a_terminal(keys))
     };
     let mut tty = OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(no_tty)?;
     let mut input = BufReader::new(tty.try_clone().map_err(no_tty)?);

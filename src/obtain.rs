@@ -121,7 +121,12 @@ fn run_step(
     opts: &Options,
     sts: &mut Option<Sts>,
 ) -> Result<(Credentials, String, String)> {
-    let code = step.mfa().map(|m| mfa::code(m, opts.token_code, opts.may_prompt)).transpose()?;
+    // A session for the profile with the keys is what a terminal can get ahead of time.
+    let keys = match plan.source {
+        crate::source::Source::Keys { .. } | crate::source::Source::Stored { .. } => plan.source.profile(),
+        _ => None,
+    };
+    let code = step.mfa().map(|m| mfa::code(m, keys, opts.token_code, opts.may_prompt)).transpose()?;
     let client = match sts {
         Some(client) => client,
         None => sts.insert(Sts::new(plan.region.as_deref(), &plan.endpoint)?),

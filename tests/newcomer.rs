@@ -201,6 +201,17 @@ fn assume_at_a_terminal_explains_instead_of_showing_secrets() {
     let mut pty = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
     let screen = pty.exp_eof().unwrap();
     assert!(screen.contains("eval \"$(stsenv unset)\"") && !screen.contains("unset AWS"), "{screen}");
+    // From zsh and fish, the advice is that shell's own.
+    for (shell, wanted) in [
+        ("zsh", "add `eval \"$(stsenv init zsh)\"` to ~/.zshrc"),
+        ("fish", "run `stsenv unset | source`, or add `stsenv init fish | source` to ~/.config/fish/config.fish"),
+    ] {
+        let mut cmd = home.command(shell_program(shell));
+        cmd.args([if shell == "zsh" { "-f" } else { "--no-config" }, "-c", "command stsenv unset; true"]);
+        let mut pty = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+        let screen = pty.exp_eof().unwrap().replace("\r\n", " ").replace('\n', " ");
+        assert!(screen.contains(wanted), "{shell}: {screen}");
+    }
 }
 
 #[test]
@@ -371,6 +382,8 @@ fn second_walkthrough_findings() {
     // An IDE's credential_process with no terminal and no MFA session: what it can do.
     let out = home.stsenv_detached(&["credential-process", "s3FullforAssumeRole"]);
     assert!(text(&out.stderr).contains("in a terminal first"), "{}", text(&out.stderr));
+    // The session it names is the one of the profile with the keys, which `session` takes.
+    assert!(text(&out.stderr).contains("(or `stsenv session default`)"), "{}", text(&out.stderr));
 
     // Each subcommand offers only the options it uses.
     for sub in ["exec", "credential-process", "console"] {

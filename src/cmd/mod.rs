@@ -300,7 +300,11 @@ fn not_evaluated_in(shell: Shell, words: &str) -> crate::error::Error {
 
 /// `stsenv WORDS` (`assume X`, `unset`, …) typed at a terminal: the code would only be shown.
 fn not_evaluated(words: &str) -> crate::error::Error {
-    crate::error::Error::new("this prints shell code for your shell to run, and stdout is a terminal").hint(format!(
-        "run `eval \"$(stsenv {words})\"` (fish: `stsenv {words} | source`), or add `eval \"$(stsenv init bash)\"` to ~/.bashrc (zsh, fish likewise) and run `stsenv {words}`"
-    ))
+    let (run, init) = match Shell::detect() {
+        Shell::Fish => (format!("stsenv {words} | source"), "`stsenv init fish | source` to ~/.config/fish/config.fish"),
+        Shell::Zsh => (format!("eval \"$(stsenv {words})\""), "`eval \"$(stsenv init zsh)\"` to ~/.zshrc"),
+        _ => (format!("eval \"$(stsenv {words})\""), "`eval \"$(stsenv init bash)\"` to ~/.bashrc"),
+    };
+    crate::error::Error::new("this prints shell code for your shell to run, and stdout is a terminal")
+        .hint(format!("run `{run}`, or add {init} and run `stsenv {words}`"))
 }
