@@ -49,6 +49,8 @@ __stsenv_eval() {
     # After expiry `stsenv renew` still knows what was asked (__stsenv_request).
     __stsenv_out="$(STSENV_SHELL=bash STSENV_REQUEST=${STSENV_REQUEST:-${__stsenv_request-}} command stsenv "$@")" || return
     eval "$__stsenv_out"
+    # An explicit unset forgets it too: renew has nothing to bring back.
+    if [[ $1 == unset ]]; then __stsenv_request=; fi
 }
 
 # Where EPOCHSECONDS is missing (bash < 5), SECONDS plus this offset is the time, fork-free.

@@ -48,6 +48,10 @@ function __stsenv_eval
     set -l out (STSENV_SHELL=fish STSENV_REQUEST=$request command stsenv $argv)
     or return
     string join \n -- $out | source
+    # An explicit unset forgets it too: renew has nothing to bring back.
+    if test "$argv[1]" = unset
+        set -g __stsenv_request ""
+    end
 end
 
 # Whole minutes left (floor), the one rounding of the prompt, the warning and `stsenv status`.

@@ -24,6 +24,8 @@ function global:__stsenv_eval {
     }
     if ($status -ne 0) { return $false }
     Invoke-Expression (($out | Out-String))
+    # An explicit unset forgets it too: renew has nothing to bring back.
+    if ($args.Count -gt 0 -and $args[0] -eq 'unset') { $global:__stsenv_request = $null }
     return $true
 }
 

@@ -40,6 +40,8 @@ __stsenv_eval() {
     # After expiry `stsenv renew` still knows what was asked (__stsenv_request).
     __stsenv_out="$(STSENV_SHELL=zsh STSENV_REQUEST=${STSENV_REQUEST:-${__stsenv_request-}} command stsenv "$@")" || return
     eval "$__stsenv_out"
+    # An explicit unset forgets it too: renew has nothing to bring back.
+    if [[ $1 == unset ]]; then typeset -g __stsenv_request=; fi
 }
 
 # Whole minutes left (floor), the one rounding of the prompt, the warning and `stsenv status`.

@@ -319,9 +319,16 @@ fn profile_errors_name_the_profile_the_file_and_the_fix() {
          [profile loop1]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = loop2\n\
          [profile loop2]\nrole_arn = arn:aws:iam::123456789012:role/B\nsource_profile = loop1\n\
          [profile badarn]\nrole_arn = arn:aws:iam::12345:role/X\nsource_profile = default\n\
-         [profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n"
+         [profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Admin\n\
+         [profile badexternal]\nrole_arn = arn:aws:iam::123456789012:role/X\nsource_profile = default\nexternal_id = a b\n"
     );
     let home = Home::with("http://127.0.0.1:9", &config, CREDENTIALS);
+    // External IDs within STS's limits (2-1224 of [\w+=,.@:/-]), from the command line or a profile.
+    assert_fails(&home, "s3FullforAssumeRole --external-id ''", "s3FullforAssumeRole", "invalid external ID ''");
+    assert_fails(&home, "s3FullforAssumeRole --external-id a", "s3FullforAssumeRole", "invalid external ID 'a'");
+    assert_fails(&home, "s3FullforAssumeRole --external-id \"$(printf 'x\\033[2J')\"", "s3FullforAssumeRole", "2-1224 characters");
+    assert_fails(&home, "badexternal", "badexternal", "invalid external ID 'a b'");
+    assert_fails(&home, "badexternal", "badexternal", "/.aws/config:");
     assert_fails(
         &home,
         "s3FullforAsumeRole",
@@ -360,7 +367,7 @@ fn profile_errors_name_the_profile_the_file_and_the_fix() {
         "",
         2,
         "stsenv: which profile? stsenv assume PROFILE|ROLE_ARN|ROLE_NAME",
-        "profiles: badarn chained default",
+        "profiles: badarn badexternal chained default",
     );
     assert_fails(
         &home,

@@ -128,6 +128,11 @@ fn expiry_restores_too_and_the_prompt_shows_hours_and_role_names() {
         assert!(out.contains("expired and were removed"), "{kind}: {out}");
         let out = sh.run("echo \"R=[$AWS_REGION] P=[$AWS_PROFILE] K=[$AWS_ACCESS_KEY_ID] S=[$STSENV_SAVED]\"");
         assert!(out.contains("R=[eu-west-1] P=[work] K=[] S=[]"), "{kind}: expiry did not restore: {out}");
+        // renew brings the expired session back; after an explicit unset there is none to renew.
+        let out = sh.run("stsenv renew; echo \"K=[$AWS_ACCESS_KEY_ID]\"");
+        assert!(out.contains("K=[ASIA"), "{kind}: renew after expiry: {out}");
+        let out = sh.run("stsenv unset; stsenv renew; echo \"K=[$AWS_ACCESS_KEY_ID]\"");
+        assert!(out.contains("K=[]") && out.contains("no stsenv session to renew"), "{kind}: renew after unset: {out}");
     }
 }
 

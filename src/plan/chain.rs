@@ -1,7 +1,7 @@
 //! The chain walk, as the AWS CLI does it: from a profile down its `source_profile` links
 //! to a base source (`source::of_profile`), with one AssumeRole step per role hop. No I/O.
 
-use super::validate::{check_role_arn, checked_session_name, default_session_name};
+use super::validate::{check_role_arn, checked_external_id, checked_session_name, default_session_name};
 use super::{AssumeRole, Mfa, Request, Role, Step};
 use crate::duration::{self, ASSUME_ROLE};
 use crate::error::{Error, Result, q};
@@ -150,7 +150,9 @@ pub(super) fn chain(profiles: &Profiles, name: &str, seen: &mut Vec<String>) -> 
         profile: Some(name.to_owned()),
         role: Role::Arn(role_arn.to_owned()),
         session_name,
-        external_id: value(p, "external_id").map(str::to_owned),
+        external_id: value(p, "external_id")
+            .map(|id| checked_external_id(id).map_err(|e| e.profile(name).at(profiles.locate(name, Some("external_id")))))
+            .transpose()?,
         duration,
         mfa,
         narrowing: Box::new(super::Narrowing::of_profile(profiles, name, p)?),

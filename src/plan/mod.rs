@@ -17,7 +17,7 @@ pub use narrow::{Asked, Narrowing, policy as read_policy, tag as parse_tag};
 
 use chain::{chain, role_on_source};
 pub use validate::check_role_arn;
-use validate::{checked_region, checked_session_name, valid_region, valid_role_name};
+use validate::{checked_external_id, checked_region, checked_session_name, valid_region, valid_role_name};
 
 /// How long the shared MFA session (GetSessionToken) lives.
 pub const MFA_SESSION_SECONDS: u32 = 43_200;
@@ -182,6 +182,7 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
     }
     let target = req.target.as_str();
     let mut not_a_profile = None;
+    let mut request = req.clone();
     let (source, mut steps) = if target.starts_with("arn:") {
         check_role_arn(target).map_err(|e| e.hint("expected arn:aws:iam::123456789012:role/NAME"))?;
         role_on_source(profiles, req, Role::Arn(target.to_owned()))?
@@ -218,8 +219,8 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
             if let Some(name) = &req.session_name {
                 last.session_name = checked_session_name(name).map_err(|e| e.profile(target))?;
             }
-            if req.external_id.is_some() {
-                last.external_id.clone_from(&req.external_id);
+            if let Some(id) = &req.external_id {
+                last.external_id = Some(checked_external_id(id).map_err(|e| e.profile(target))?);
             }
             if let Some(serial) = &req.serial_number {
                 let profile = last.profile.clone().unwrap_or_else(|| target.to_owned());
@@ -243,6 +244,12 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
         _ => {}
     }
     use_mfa_session(&source, &mut steps, &mut notes);
+    // A role on an implicit source (AWS_PROFILE, else default): renew names the one used, since
+    // AWS_PROFILE may be another by then (what the first assume replaced, put back at expiry).
+    let on_a_source = target.starts_with("arn:") || profiles.get(target).is_none() || req.as_role;
+    if on_a_source && request.source_profile.is_none() && source.profile().is_some() {
+        request.source_profile = Some(profile::default_profile());
+    }
 
     Ok(Plan {
         label: target.to_owned(),
@@ -255,7 +262,7 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
         source,
         steps,
         notes,
-        request: req.clone(),
+        request,
         not_a_profile,
     })
 }

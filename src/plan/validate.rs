@@ -52,6 +52,15 @@ pub(super) fn checked_session_name(name: &str) -> Result<String> {
         .hint("use 2-64 characters from A-Z a-z 0-9 and +=,.@_-"))
 }
 
+/// An external ID as STS takes it: 2-1224 characters from `[\w+=,.@:/-]`.
+pub(super) fn checked_external_id(id: &str) -> Result<String> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b);
+    if (2..=1224).contains(&id.len()) && id.bytes().all(allowed) {
+        return Ok(id.to_owned());
+    }
+    Err(Error::new(format!("invalid external ID {}", q(id))).hint("use 2-1224 characters from A-Z a-z 0-9 and +=,.@:/_-"))
+}
+
 /// A session name that tells CloudTrail readers who it was: the IAM user named by the MFA
 /// device, else the local user.
 pub(super) fn default_session_name(mfa: Option<&Mfa>) -> String {
