@@ -108,6 +108,18 @@ function __stsenv_expire
     return 0
 end
 
+# direnv's fish_prompt handler runs after this one when it is loaded later: follow a session
+# it sets or removes as it happens, so the prompt it draws is already right (no process).
+function __stsenv_follow --on-variable STSENV_EXPIRES_AT --on-variable STSENV_PROFILE
+    if string match -qr '^[0-9]+$' -- "$STSENV_EXPIRES_AT"
+        set -l left (math $STSENV_EXPIRES_AT - (__stsenv_now))
+        test $left -gt 0; and __stsenv_prompt $left
+    else
+        set -q STSENV_PROMPT; and set -e -g STSENV_PROMPT
+    end
+    return 0
+end
+
 function __stsenv_hook --on-event fish_prompt
     if not string match -qr '^[0-9]+$' -- "$STSENV_EXPIRES_AT"
         # Nothing live (or a value we will not do arithmetic on): clear the prompt text.

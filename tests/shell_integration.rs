@@ -415,7 +415,7 @@ fn zsh_tab_after_assume_offers_profiles_before_options() {
 }
 
 #[test]
-fn bash_prompt_sees_direnvs_change_in_the_same_prompt_whichever_hook_loads_first() {
+fn the_prompt_sees_direnvs_change_in_the_same_prompt_whichever_hook_loads_first() {
     require("direnv");
     let home = Home::seeds(&moto().url);
     home.direnv_project("proj", "use stsenv s3FullforAssumeRole\n");
@@ -423,29 +423,45 @@ fn bash_prompt_sees_direnvs_change_in_the_same_prompt_whichever_hook_loads_first
     assert!(
         home.stsenv(&["assume", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]).status.success()
     );
-    for direnv_first in [true, false] {
-        let mut sh = Shell::start(&home, "bash", &[]);
-        if direnv_first {
-            sh.run("eval \"$(direnv hook bash)\"");
-            sh.init();
-        } else {
-            sh.init();
-            sh.run("eval \"$(direnv hook bash)\"");
+    for kind in ["bash", "zsh", "fish"] {
+        for direnv_first in [true, false] {
+            let mut sh = Shell::start(&home, kind, &[]);
+            let hook = match kind {
+                "fish" => "direnv hook fish | source".to_owned(),
+                _ => format!("eval \"$(direnv hook {kind})\""),
+            };
+            if direnv_first {
+                sh.run(&hook);
+                sh.init();
+            } else {
+                sh.init();
+                sh.run(&hook);
+            }
+            // Each prompt shows what the hook left in STSENV_PROMPT: read one prompt a command.
+            sh.run(match kind {
+                "bash" => "bind 'set enable-bracketed-paste off' 2>/dev/null; PS1='{${STSENV_PROMPT-}} PROMPT> '",
+                "zsh" => "setopt prompt_subst; PS1='{${STSENV_PROMPT-}} PROMPT> '",
+                _ => "function fish_prompt; printf '{%s} PROMPT> ' \"$STSENV_PROMPT\"; end",
+            });
+            sh.pty.exp_regex(r"\{[^}]*\} PROMPT> ").unwrap(); // the one after the marker
+            // The output's marker (typed as __M'N'x, printed as __MNx), then the prompt after it:
+            // never a repaint of an earlier prompt.
+            let mut n = 0;
+            let mut prompt_after = |line: &str| {
+                n += 1;
+                sh.pty.send_line(&format!("{line}; echo __M'{n}'x")).unwrap();
+                sh.pty.exp_string(&format!("__M{n}x")).unwrap();
+                let (_, shown) = sh.pty.exp_regex(r"\{[^}]*\} PROMPT> ").unwrap();
+                shown
+            };
+            let what = format!("{kind}, direnv first: {direnv_first}");
+            let entered = prompt_after("cd proj");
+            assert!(entered.starts_with("{s3FullforAssumeRole "), "{what}: {entered}");
+            let left = prompt_after("cd ..");
+            assert_eq!(left, "{} PROMPT> ", "{what}: the prompt after leaving");
+            let entered = prompt_after("cd proj");
+            assert!(entered.starts_with("{s3FullforAssumeRole "), "{what}: {entered}");
         }
-        // Each prompt shows what the hook left in STSENV_PROMPT: read one prompt a command.
-        sh.run("bind 'set enable-bracketed-paste off' 2>/dev/null; PS1='{${STSENV_PROMPT-}} PROMPT> '");
-        sh.pty.exp_regex(r"\{[^}]*\} PROMPT> ").unwrap(); // the one after the marker
-        let mut prompt_after = |line: &str| {
-            sh.pty.send_line(line).unwrap();
-            let (_, shown) = sh.pty.exp_regex(r"\{[^}]*\} PROMPT> ").unwrap();
-            shown
-        };
-        let entered = prompt_after("cd proj");
-        assert!(entered.starts_with("{s3FullforAssumeRole "), "direnv first: {direnv_first}: {entered}");
-        let left = prompt_after("cd ..");
-        assert_eq!(left, "{} PROMPT> ", "direnv first: {direnv_first}: the prompt after leaving");
-        let entered = prompt_after("cd proj");
-        assert!(entered.starts_with("{s3FullforAssumeRole "), "direnv first: {direnv_first}: {entered}");
     }
 }
 
