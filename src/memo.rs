@@ -132,7 +132,7 @@ pub fn profile_names() -> crate::error::Result<Vec<String>> {
         return Ok(names);
     }
     let profiles = crate::profile::Profiles::load(&crate::profile::default_profile())?;
-    let names: Vec<String> = profiles.names().into_iter().map(str::to_owned).collect();
+    let names: Vec<String> = profiles.own_names().into_iter().map(str::to_owned).collect();
     if let Some(cache) = &cache
         && cache.dir().is_dir()
     {

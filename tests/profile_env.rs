@@ -61,6 +61,14 @@ fn profile_env_exports_no_keys_and_every_sdk_gets_the_role_from_one_assume() {
     // It is stsenv's, not one to pick or to suggest.
     let out = home.stsenv(&["assume", "s3FullforAsumeRole"]);
     assert!(!text(&out.stderr).contains(".stsenv"), "{}", text(&out.stderr));
+    let listed = text(&home.stsenv(&["profiles"]).stdout);
+    assert!(listed.contains("s3FullforAssumeRole") && !listed.contains(".stsenv"), "{listed}");
+    let out = home.command(bin()).args(["--", "stsenv", "assume", "s3"]).env("COMPLETE", "bash").env("_CLAP_COMPLETE_INDEX", "2").output().unwrap();
+    assert!(text(&out.stdout).contains("s3FullforAssumeRole") && !text(&out.stdout).contains(".stsenv"), "{}", text(&out.stdout));
+    let out = home.stsenv(&["assume", "s3FullforAssumeRole.stsenv", "--profile-env", "--shell", "bash"]);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("run `stsenv assume s3FullforAssumeRole --profile-env`"), "{}", text(&out.stderr));
+    assert!(!std::fs::read_to_string(home.aws_file("config")).unwrap().contains(".stsenv.stsenv"));
 
     // The role's credentials leave the cache: the next tool call gets new ones, no prompt.
     assert!(home.stsenv(&["cache", "clear", "s3FullforAssumeRole"]).status.success());

@@ -48,7 +48,7 @@ pub fn plan(args: &AssumeArgs, verb: &str) -> Result<(Plan, Profiles)> {
                     target
                 }
                 None => {
-                    let names = profiles.names();
+                    let names = profiles.own_names();
                     let list =
                         if names.is_empty() { "(none yet: run `aws configure`)".to_owned() } else { few(&names, " ") };
                     return Err(Error::new(format!(

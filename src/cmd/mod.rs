@@ -187,6 +187,11 @@ fn changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> Result<v
 /// credentials from stsenv's cache on demand; the shell holds only AWS_PROFILE, the region and
 /// how long renewals need no prompt (the MFA session, the SSO sign-in).
 fn profile_env_changes(plan: &Plan, got: &obtain::Obtained, profiles: &Profiles) -> Result<vars::Changes> {
+    if let Some(kept_for) = profiles.get(&plan.label).and_then(|p| crate::profile::value(p, "stsenv_profile_env")) {
+        return Err(crate::error::Error::new("this is the profile --profile-env keeps for another")
+            .profile(&plan.label)
+            .hint(format!("run `stsenv assume {} --profile-env`", shell_words::quote(kept_for))));
+    }
     let cache = crate::cache::Cache::open()?;
     let name = env_profile_name(&plan.label);
     let asked = crate::plan::Request { profile_env: false, ..plan.request.clone() }.words();

@@ -22,7 +22,7 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
     if let Some(none) = profiles.no_files() {
         return Err(none);
     }
-    let names = profiles.names();
+    let names = profiles.own_names();
     let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
     let mut text = String::new();
     for name in names {
