@@ -66,8 +66,9 @@ impl Profiles {
         let (fs, env, files) = (Fs::real(), Env::real(), EnvConfigFiles::default());
         let load = aws_config::profile::load(&fs, &env, &files, Some(Cow::Owned(selected.to_owned())));
         let set = block_on_ready(load)?.map_err(|err| {
-            let detail = std::error::Error::source(&err).map_or(String::new(), |s| format!(": {s}"));
-            Error::new(format!("{err}{detail}")).hint("fix the file's syntax")
+            // The cause alone ("error parsing FILE on line N: …"): the wrapper only repeats it.
+            let text = std::error::Error::source(&err).map_or_else(|| err.to_string(), |s| s.to_string());
+            Error::new(crate::error::printable(&text.replace("\n ", " ").replace('\n', " "))).hint("fix the file's syntax")
         })?;
         Ok(Profiles {
             set,
@@ -180,7 +181,11 @@ impl Profiles {
         let mut close: Vec<(f64, &str)> = self
             .own_names()
             .into_iter()
-            .map(|n| (strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()), n))
+            .map(|n| (n.to_lowercase(), n))
+            // Close in both senses: a shared prefix alone (Jaro-Winkler) suggests `nosource`
+            // for `nosuchprofilexyz`.
+            .filter(|(lower, _)| strsim::levenshtein(lower, &name.to_lowercase()) <= (name.chars().count() / 3).max(2))
+            .map(|(lower, n)| (strsim::jaro_winkler(&lower, &name.to_lowercase()), n))
             .filter(|(score, _)| *score > 0.85)
             .collect();
         close.sort_by(|a, b| b.0.total_cmp(&a.0));

@@ -375,6 +375,18 @@ fn profile_errors_name_the_profile_the_file_and_the_fix() {
         "s3FullforAssumeRole",
         "cannot reach STS at 'http://127.0.0.1:9'",
     );
+    // A name only its first letters share gets no "did you mean" (it is taken as a role name).
+    let out = home.stsenv(&["assume", "nosuchprofilexyz"]);
+    assert!(!text(&out.stderr).contains("did you mean"), "{}", text(&out.stderr));
+    // A file the SDK cannot parse: where, once, and what to do.
+    let broken = Home::with("http://127.0.0.1:9", "[default]\nregion = us-east-1\n[profile broken\nx = 1\n", CREDENTIALS);
+    assert_fails_as(
+        &broken,
+        "default",
+        1,
+        "stsenv: error parsing ",
+        "/.aws/config on line 3: Profile definition must end with ']'; fix the file's syntax",
+    );
 }
 
 #[test]

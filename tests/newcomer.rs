@@ -267,6 +267,8 @@ fn cache_list_and_clear_say_what_they_did() {
     let out = home.stsenv(&["cache", "clear", "nosuch"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("no cached credentials for 'nosuch'"), "{}", text(&out.stderr));
+    let out = home.stsenv(&["cache", "clear", "s3FullforAsumeRole"]);
+    assert!(text(&out.stderr).contains("did you mean 's3FullforAssumeRole'?"), "{}", text(&out.stderr));
     let out = home.stsenv(&["cache", "clear"]);
     assert!(
         text(&out.stderr).contains("removed 2 cached credential(s)"),
@@ -416,7 +418,7 @@ fn second_walkthrough_findings() {
     assert!(stderr.contains("[cached, 1h left]") || stderr.contains("[cached, 59m left]"), "{stderr}");
     assert!(stderr.contains("would run: nothing (cache hit, no prompt)"), "{stderr}");
     let (_, _, stderr) = stsenv(&["assume", "readonly", "--dry-run"]);
-    assert!(stderr.contains("would run: steps 2-2, no prompt"), "{stderr}");
+    assert!(stderr.contains("would run: step 2, no prompt"), "{stderr}");
 
     // `cache list` names the duration where one profile has two entries for one role.
     let args = ["assume", "s3FullforAssumeRole", "--duration", "15m", "--shell", "bash"];

@@ -70,8 +70,17 @@ pub fn run(action: &CacheAction) -> Result<()> {
         CacheAction::Clear { profile } => {
             let removed = cache.clear(profile.as_deref())?;
             if let (Some(name), 0) = (profile, removed) {
-                return Err(Error::new(format!("no cached credentials for {}", q(name)))
-                    .hint("`stsenv cache list` shows what is cached"));
+                // A typo of a cached profile's name: say which one.
+                let cached: Vec<String> = cache.entries().into_iter().map(|(_, e)| e.profile).collect();
+                let close = cached
+                    .iter()
+                    .filter(|c| strsim::levenshtein(&c.to_lowercase(), &name.to_lowercase()) <= (name.len() / 3).max(2))
+                    .min_by_key(|c| strsim::levenshtein(c, name));
+                let hint = match close {
+                    Some(c) => format!("did you mean {}? `stsenv cache list` shows what is cached", q(c)),
+                    None => "`stsenv cache list` shows what is cached".to_owned(),
+                };
+                return Err(Error::new(format!("no cached credentials for {}", q(name))).hint(hint));
             }
             eprintln!("stsenv: removed {removed} cached credential(s) from {}", cache.dir().display());
             Ok(())

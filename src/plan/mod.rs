@@ -476,16 +476,18 @@ impl Plan {
             // From the newest cached step on, what a real run would do.
             let start = cached.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
             let asks = self.steps[start.min(self.steps.len())..].iter().find_map(Step::mfa);
+            let steps = match self.steps.len() - start.min(self.steps.len()) {
+                1 => format!("step {}", start + 1),
+                _ => format!("steps {}-{}", start + 1, self.steps.len()),
+            };
             match (start >= self.steps.len(), asks) {
                 (true, _) => write!(f, "\n  would run: nothing (cache hit, no prompt)")?,
                 (false, Some(mfa)) if mfa.process.is_none() => write!(
                     f,
-                    "\n  would run: steps {}-{}, asking for the MFA code of {}",
-                    start + 1,
-                    self.steps.len(),
+                    "\n  would run: {steps}, asking for the MFA code of {}",
                     q(&mfa.serial)
                 )?,
-                (false, _) => write!(f, "\n  would run: steps {}-{}, no prompt", start + 1, self.steps.len())?,
+                (false, _) => write!(f, "\n  would run: {steps}, no prompt")?,
             }
         }
         for note in &self.notes {
