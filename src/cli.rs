@@ -160,12 +160,42 @@ pub struct AssumeCmd {
     pub output: Output,
 }
 
+impl Command {
+    /// `--profile P` (the AWS CLI's habit) is TARGET. In `exec` a positional it displaces is
+    /// the command's first word (`exec --profile P aws s3 ls`); elsewhere it is one too many.
+    pub fn normalize(&mut self) -> crate::error::Result<()> {
+        let (assume, command) = match self {
+            Command::Assume(a) => (&mut a.assume, None),
+            Command::Exec(e) => (&mut e.assume, Some(&mut e.command)),
+            Command::CredentialProcess(c) => (&mut c.assume, None),
+            Command::Console(c) => (&mut c.assume, None),
+            _ => return Ok(()),
+        };
+        let Some(flag) = assume.profile_flag.take() else { return Ok(()) };
+        match (assume.target.replace(flag), command) {
+            (None, _) => Ok(()),
+            (Some(first), Some(command)) => {
+                command.insert(0, first);
+                Ok(())
+            }
+            (Some(other), None) => Err(crate::error::Error::new(format!(
+                "--profile and {} both name what to assume",
+                crate::error::q(&other)
+            ))
+            .hint("give one: stsenv assume PROFILE")),
+        }
+    }
+}
+
 /// What to assume and how: shared by `assume`, `exec`, `credential-process` and `console`.
 #[derive(Args, Debug)]
 pub struct AssumeArgs {
     /// A profile name, a role ARN, or the name of a role in the source account
     #[arg(value_name = "PROFILE|ROLE_ARN|ROLE_NAME", add = profile_completer())]
     pub target: Option<String>,
+    /// TARGET as the AWS CLI spells it (`--profile P`); see `Command::normalize`
+    #[arg(long = "profile", value_name = "PROFILE", hide = true, add = profile_completer())]
+    pub profile_flag: Option<String>,
     /// Take TARGET as a role name (in the source account) even if it looks like a profile
     #[arg(long)]
     pub role: bool,

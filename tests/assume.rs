@@ -498,3 +498,24 @@ fn hostile_values_eval_to_themselves_in_every_shell() {
         assert!(!home.path().join("pwned").exists(), "{shell}: a value ran code");
     }
 }
+
+#[test]
+fn the_aws_clis_profile_flag_names_the_target() {
+    let home = Home::seeds(&moto().url);
+    let out = home.stsenv(&["assume", "--profile", "s3FullforAssumeRole", "--token-code", "123456", "--shell", "bash"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("export STSENV_PROFILE='s3FullforAssumeRole'"), "{}", text(&out.stdout));
+    // In exec the command follows, with or without `--`.
+    for args in [&["exec", "--profile", "s3FullforAssumeRole", "printenv", "STSENV_PROFILE"][..], &[
+        "exec",
+        "--profile",
+        "s3FullforAssumeRole",
+        "--",
+        "printenv",
+        "STSENV_PROFILE",
+    ]] {
+        let out = home.stsenv(args);
+        assert_eq!(text(&out.stdout).trim(), "s3FullforAssumeRole", "{args:?}: {}", text(&out.stderr));
+    }
+    assert_fails_as(&home, "--profile readonly s3FullforAssumeRole", 1, "stsenv: --profile and 's3FullforAssumeRole'", "give one");
+}

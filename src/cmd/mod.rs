@@ -28,8 +28,9 @@ use crate::render::{self, Shell};
 use crate::vars;
 use std::io::{IsTerminal, Write};
 
-pub fn run(cli: Cli) -> Result<()> {
+pub fn run(mut cli: Cli) -> Result<()> {
     crate::secrets::no_core_dumps();
+    cli.command.normalize()?;
     match cli.command {
         Command::Assume(args) => assume::run(&args),
         Command::Session(args) => session::run(&args),
