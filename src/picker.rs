@@ -71,7 +71,7 @@ pub fn pick(profiles: &Profiles, cache: &Cache, verb: &str) -> Result<Option<Cho
     }
 }
 
-/// Rows of choices shown at once.
+/// Rows of choices shown at once, fewer on a short terminal.
 const ROWS: usize = 15;
 
 /// The picker itself: a filter line and the best matches under it. Type to filter,
@@ -85,16 +85,23 @@ fn select(term: &dialoguer::console::Term, prompt: &str, labels: &[&str]) -> std
     loop {
         let matches = ranked(&query, labels);
         selected = selected.min(matches.len().saturating_sub(1));
+        let (height, width) = term.size();
+        // The prompt, the filter and the "more" line stay on screen however short it is.
+        let rows = ROWS.min(usize::from(height).saturating_sub(3)).max(1);
         let mut lines = vec![format!("{prompt}"), format!("> {query}")];
-        let start = selected.saturating_sub(ROWS - 1);
-        for (row, &i) in matches.iter().enumerate().skip(start).take(ROWS) {
+        let start = selected.saturating_sub(rows - 1);
+        for (row, &i) in matches.iter().enumerate().skip(start).take(rows) {
             lines.push(format!("{} {}", if row == selected { "\u{276f}" } else { " " }, labels[i]));
+        }
+        let hidden = matches.len().saturating_sub(rows);
+        if hidden > 0 {
+            lines.push(format!("  \u{2026} {hidden} more: type to filter, \u{2191}\u{2193} to scroll"));
         }
         if let Some(text) = hint.take() {
             lines.push(text);
         }
         term.clear_last_lines(drawn)?;
-        let width = usize::from(term.size().1).max(20);
+        let width = usize::from(width).max(20);
         for line in &lines {
             term.write_line(&line.chars().take(width - 1).collect::<String>())?;
         }

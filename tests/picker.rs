@@ -153,3 +153,23 @@ fn without_colours(text: &str) -> String {
     }
     out + rest
 }
+
+#[test]
+fn on_a_short_terminal_the_prompt_stays_and_the_rest_is_counted() {
+    let many: String = (0..34)
+        .map(|i| format!("[profile team-{i:02}.ReadOnly]\nrole_arn = arn:aws:iam::123456789012:role/ReadOnly\nsource_profile = default\n"))
+        .collect();
+    let home = Home::with(&moto().url, &format!("{CONFIG}{many}"), CREDENTIALS);
+    let mut sh = Shell::start(&home, "bash", &[]);
+    sh.init();
+    // Ten rows: the prompt and the filter, seven names, and the count of the others.
+    sh.run("stty rows 10 cols 80");
+    sh.pty.send_line("stsenv assume").unwrap();
+    let (drawn, _) = sh.pty.exp_regex(r"\d+ more: type to filter").unwrap();
+    let drawn = without_colours(&drawn);
+    assert!(drawn.contains(PROMPT), "{drawn:?}");
+    let names = drawn.matches(".ReadOnly").count();
+    assert!((1..=7).contains(&names), "{names} names drawn on 10 rows: {drawn:?}");
+    escape(&mut sh);
+    sh.sync();
+}
