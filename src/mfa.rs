@@ -63,6 +63,20 @@ fn prompt(mfa: &Mfa, keys: Option<&str>) -> Result<String> {
     };
     let mut tty = OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(no_tty)?;
     let mut input = BufReader::new(tty.try_clone().map_err(no_tty)?);
+    // Ctrl-C here ends the line the prompt is on (see main's signal handler).
+    use std::os::fd::AsRawFd;
+    crate::picker::OPEN_TTY.store(tty.as_raw_fd(), std::sync::atomic::Ordering::SeqCst);
+    let asked = ask(&mut tty, &mut input, mfa, &no_tty);
+    crate::picker::OPEN_TTY.store(-1, std::sync::atomic::Ordering::SeqCst);
+    asked
+}
+
+fn ask(
+    tty: &mut std::fs::File,
+    input: &mut BufReader<std::fs::File>,
+    mfa: &Mfa,
+    no_tty: &dyn Fn(std::io::Error) -> Error,
+) -> Result<String> {
     loop {
         write!(tty, "Enter MFA code for {}: ", mfa.serial).map_err(no_tty)?;
         let mut line = String::new();

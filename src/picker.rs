@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};
 
-/// The terminal the picker draws on while it is open: a signal handler shows the cursor
-/// again there (dialoguer hides it) before the process ends.
+/// The terminal the picker draws on (or the MFA prompt asks on) while it is open: a signal
+/// handler shows the cursor again there (dialoguer hides it) and ends the line (the shell's
+/// next prompt starts on a line of its own) before the process ends.
 pub static OPEN_TTY: AtomicI32 = AtomicI32::new(-1);
 
 /// The history is cut back to its newest `HISTORY_KEPT` uses past this size.
