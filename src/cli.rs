@@ -276,7 +276,12 @@ pub struct ExecArgs {
     #[arg(long)]
     pub server: bool,
     /// The command and its arguments (after `--` when they start with a dash)
-    #[arg(value_name = "COMMAND", trailing_var_arg = true, allow_hyphen_values = true)]
+    #[arg(
+        value_name = "COMMAND",
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        add = clap_complete::engine::ArgValueCompleter::new(CommandCompleter)
+    )]
     pub command: Vec<String>,
 }
 
@@ -505,4 +510,34 @@ fn profile_completer() -> clap_complete::engine::ArgValueCompleter {
             })
             .unwrap_or_default()
     })
+}
+
+/// `exec`'s COMMAND: a program on PATH first (or a path, once it has a `/`), then files.
+struct CommandCompleter;
+
+impl clap_complete::engine::ValueCompleter for CommandCompleter {
+    fn complete(&self, current: &std::ffi::OsStr) -> Vec<clap_complete::CompletionCandidate> {
+        self.complete_at(0, current)
+    }
+
+    fn complete_at(&self, arg_index: usize, current: &std::ffi::OsStr) -> Vec<clap_complete::CompletionCandidate> {
+        use clap_complete::engine::PathCompleter;
+        let prefix = current.to_string_lossy();
+        if arg_index > 0 || prefix.contains('/') {
+            return PathCompleter::any().complete(current);
+        }
+        let mut names: Vec<String> = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .filter_map(|dir| std::fs::read_dir(dir).ok())
+            .flat_map(|entries| entries.flatten())
+            .filter(|e| {
+                use std::os::unix::fs::PermissionsExt;
+                e.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|name| name.starts_with(prefix.as_ref()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names.into_iter().map(clap_complete::CompletionCandidate::new).collect()
+    }
 }

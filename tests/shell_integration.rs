@@ -313,6 +313,19 @@ fn completions_offer_profile_names_for_assume() {
     let script = "eval \"$(stsenv completions bash)\"\nCOMP_WORDS=(stsenv assume rea); COMP_CWORD=2; COMP_TYPE=9\n__stsenv_complete stsenv rea assume\necho \"${COMPREPLY[@]}\"";
     let out = home.shell("bash", script);
     assert!(text(&out.stdout).contains("readonly"), "{}{}", text(&out.stdout), text(&out.stderr));
+    // exec's COMMAND: programs on PATH first, then paths.
+    let dir = home.path().display().to_string();
+    for (words, wanted) in [
+        (vec!["exec", "readonly", "--", "bas"], "bash"),
+        (vec!["exec", "readonly", "bas"], "bash"),
+        (vec!["exec", "readonly", "--", "ls", &dir], &*format!("{dir}/")),
+    ] {
+        let mut args = vec!["--", "stsenv"];
+        args.extend(&words);
+        let index = (words.len()).to_string();
+        let out = home.command(bin()).env("COMPLETE", "bash").env("_CLAP_COMPLETE_INDEX", &index).args(&args).output().unwrap();
+        assert!(text(&out.stdout).lines().any(|l| l == wanted), "{words:?}: {}", text(&out.stdout));
+    }
 }
 
 #[test]
