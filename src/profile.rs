@@ -178,18 +178,7 @@ impl Profiles {
 
     /// Close profile names, for "did you mean".
     pub fn similar(&self, name: &str) -> Vec<&str> {
-        let mut close: Vec<(f64, &str)> = self
-            .own_names()
-            .into_iter()
-            .map(|n| (n.to_lowercase(), n))
-            // Close in both senses: a shared prefix alone (Jaro-Winkler) suggests `nosource`
-            // for `nosuchprofilexyz`.
-            .filter(|(lower, _)| strsim::levenshtein(lower, &name.to_lowercase()) <= (name.chars().count() / 3).max(2))
-            .map(|(lower, n)| (strsim::jaro_winkler(&lower, &name.to_lowercase()), n))
-            .filter(|(score, _)| *score > 0.85)
-            .collect();
-        close.sort_by(|a, b| b.0.total_cmp(&a.0));
-        close.into_iter().take(3).map(|(_, n)| n).collect()
+        close_names(name, self.own_names())
     }
 
     /// The file and line of a profile's section, or of one of its keys, for error messages.
@@ -284,6 +273,23 @@ fn block_on_ready<F: std::future::Future>(future: F) -> Result<F::Output> {
         Poll::Ready(value) => Ok(value),
         Poll::Pending => Err(Error::new("internal: profile loading did not complete synchronously")),
     }
+}
+
+/// The `candidates` close to `name`, best first, at most three: what "did you mean" offers.
+/// Close in both senses, case aside: a shared prefix alone (Jaro-Winkler) would offer
+/// `nosource` for `nosuchprofilexyz`, so the edit distance must be small too.
+pub fn close_names<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let name = name.to_lowercase();
+    let most = (name.chars().count() / 3).max(2);
+    let mut close: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .map(|n| (n.to_lowercase(), n))
+        .filter(|(lower, _)| strsim::levenshtein(lower, &name) <= most)
+        .map(|(lower, n)| (strsim::jaro_winkler(&lower, &name), n))
+        .filter(|(score, _)| *score > 0.85)
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0));
+    close.into_iter().take(3).map(|(_, n)| n).collect()
 }
 
 /// Reads a key of a profile, treating empty values as absent.

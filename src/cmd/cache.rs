@@ -71,12 +71,10 @@ pub fn run(action: &CacheAction) -> Result<()> {
             let removed = cache.clear(profile.as_deref())?;
             if let (Some(name), 0) = (profile, removed) {
                 // A typo of a cached profile's name: say which one.
-                let cached: Vec<String> = cache.entries().into_iter().map(|(_, e)| e.profile).collect();
-                let close = cached
-                    .iter()
-                    .filter(|c| strsim::levenshtein(&c.to_lowercase(), &name.to_lowercase()) <= (name.len() / 3).max(2))
-                    .min_by_key(|c| strsim::levenshtein(c, name));
-                let hint = match close {
+                let mut cached: Vec<String> = cache.entries().into_iter().map(|(_, e)| e.profile).collect();
+                cached.dedup(); // entries come sorted by profile
+                let close = crate::profile::close_names(name, cached.iter().map(String::as_str));
+                let hint = match close.first() {
                     Some(c) => format!("did you mean {}? `stsenv cache list` shows what is cached", q(c)),
                     None => "`stsenv cache list` shows what is cached".to_owned(),
                 };

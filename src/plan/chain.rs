@@ -10,7 +10,9 @@ use crate::source::web_identity::WebIdentity;
 use crate::source::{self, Source};
 
 /// A role ARN or name assumed with `--source-profile` (default: AWS_PROFILE, else `default`).
-pub(super) fn role_on_source(profiles: &Profiles, req: &Request, role: Role) -> Result<(Source, Vec<Step>)> {
+/// The profile used is written into `req`: renew asks on the same one, though AWS_PROFILE may
+/// be another by then (what the first assume replaced, put back at expiry).
+pub(super) fn role_on_source(profiles: &Profiles, req: &mut Request, role: Role) -> Result<(Source, Vec<Step>)> {
     let source_name = req.source_profile.clone().unwrap_or_else(profile::default_profile);
     if profiles.get(&source_name).is_none()
         && req.source_profile.is_none()
@@ -54,6 +56,7 @@ pub(super) fn role_on_source(profiles: &Profiles, req: &Request, role: Role) -> 
         mfa,
         narrowing: Default::default(),
     }));
+    req.source_profile = Some(source_name);
     Ok((source, steps))
 }
 

@@ -185,7 +185,7 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
     let mut request = req.clone();
     let (source, mut steps) = if target.starts_with("arn:") {
         check_role_arn(target).map_err(|e| e.hint("expected arn:aws:iam::123456789012:role/NAME"))?;
-        role_on_source(profiles, req, Role::Arn(target.to_owned()))?
+        role_on_source(profiles, &mut request, Role::Arn(target.to_owned()))?
     } else if profiles.get(target).is_some() && !req.as_role {
         chain(profiles, target, &mut Vec::new())?
     } else if !req.as_role && (!profiles.similar(target).is_empty() || !valid_role_name(target)) {
@@ -204,7 +204,7 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
                 .collect();
             not_a_profile = Some(NotAProfile { files, similar });
         }
-        role_on_source(profiles, req, Role::Name(target.to_owned()))?
+        role_on_source(profiles, &mut request, Role::Name(target.to_owned()))?
     };
 
     let mut notes = Vec::new();
@@ -244,12 +244,6 @@ pub fn assume(profiles: &Profiles, req: &Request) -> Result<Plan> {
         _ => {}
     }
     use_mfa_session(&source, &mut steps, &mut notes);
-    // A role on an implicit source (AWS_PROFILE, else default): renew names the one used, since
-    // AWS_PROFILE may be another by then (what the first assume replaced, put back at expiry).
-    let on_a_source = target.starts_with("arn:") || profiles.get(target).is_none() || req.as_role;
-    if on_a_source && request.source_profile.is_none() && source.profile().is_some() {
-        request.source_profile = Some(profile::default_profile());
-    }
 
     Ok(Plan {
         label: target.to_owned(),

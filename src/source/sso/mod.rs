@@ -127,11 +127,7 @@ pub fn session_of(profiles: &Profiles, name: &str) -> Result<SsoSession> {
 /// An `[sso-session NAME]` section.
 pub fn named_session(profiles: &Profiles, name: &str) -> Result<SsoSession> {
     let Some(section) = profiles.sso_session(name) else {
-        let close: Vec<&str> = profiles
-            .sso_session_names()
-            .into_iter()
-            .filter(|n| strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()) > 0.85)
-            .collect();
+        let close = crate::profile::close_names(name, profiles.sso_session_names());
         let hint = match close.as_slice() {
             [] => format!(
                 "add [sso-session {name}] with sso_start_url and sso_region to {}",
